@@ -1,0 +1,45 @@
+from fastapi import APIRouter
+
+from app.api.deps import ApiDep
+from app.api.schemas import CollectionRequest, ModelRequest, PredictRequest, TrainRequest
+from app.services import automl
+
+router = APIRouter(tags=["automl"])
+
+
+@router.post("/train_automl_model")
+def train_automl_model(body: TrainRequest, api: ApiDep) -> dict:
+    with api.session(body) as (session, user):
+        job = automl.start_training(session, user, body)
+    return api.submit(job)
+
+
+@router.post("/automl_predict")
+def automl_predict(body: PredictRequest, api: ApiDep) -> dict:
+    with api.session(body) as (session, user):
+        return automl.predict(session, user, body, max_file_bytes=api.settings.max_file_bytes)
+
+
+@router.post("/get_model_validation_metric")
+def get_model_validation_metric(body: ModelRequest, api: ApiDep) -> dict:
+    with api.session(body) as (session, user):
+        return automl.validation_metric(session, user, body)
+
+
+@router.post("/get_feature_importance")
+def get_feature_importance(body: ModelRequest, api: ApiDep) -> dict:
+    with api.session(body) as (session, user):
+        return automl.feature_importance(session, user, body)
+
+
+@router.post("/list_automl_model_infos")
+def list_automl_model_infos(body: CollectionRequest, api: ApiDep) -> dict:
+    with api.session(body) as (session, user):
+        return automl.list_models(session, user, body.project_name, body.collection_name)
+
+
+@router.post("/delete_automl_model")
+def delete_automl_model(body: ModelRequest, api: ApiDep) -> dict:
+    with api.session(body) as (session, user):
+        automl.delete_model(session, user, body)
+    return {"success": True}

@@ -1,0 +1,97 @@
+from fastapi import APIRouter
+
+from app.api.deps import ApiDep
+from app.api.schemas import (
+    AddDataBatchRequest,
+    AddDataRequest,
+    AttachLabelRequest,
+    CollectionRequest,
+    DeleteDataRequest,
+    InitRequest,
+    ProjectRequest,
+    UploadAutomlXRequest,
+    UploadRequest,
+)
+from app.services import collections, data
+
+router = APIRouter(tags=["datasets and data"])
+
+
+@router.post("/init")
+def init(body: InitRequest, api: ApiDep) -> dict:
+    with api.session(body) as (session, user):
+        collections.init_collection(session, user, body.project_name, body.collection_name,
+                                    body.vector_type, body.vector_dim)
+    return {"success": True}
+
+
+@router.post("/delete_collection")
+def delete_collection(body: CollectionRequest, api: ApiDep) -> dict:
+    with api.session(body) as (session, user):
+        collections.delete_collection(session, user, body.project_name, body.collection_name)
+    return {"success": True}
+
+
+@router.post("/get_collection_list")
+def get_collection_list(body: ProjectRequest, api: ApiDep) -> dict:
+    with api.session(body) as (session, user):
+        names = [c.name for c in collections.list_collections(session, user, body.project_name)]
+    return {"success": True, "collection_list": names}
+
+
+@router.post("/get_collection_info")
+def get_collection_info(body: CollectionRequest, api: ApiDep) -> dict:
+    with api.session(body) as (session, user):
+        collection = collections.get_collection(session, user, body.project_name,
+                                                body.collection_name)
+        return {"success": True, **collections.describe(collection)}
+
+
+@router.post("/add_data")
+def add_data(body: AddDataRequest, api: ApiDep) -> dict:
+    with api.session(body) as (session, user):
+        job = data.add_batch(
+            session, user, body.project_name, body.collection_name, data=[body.data],
+            string_ids=None if body.string_id is None else [body.string_id],
+            attributes=[body.attributes or {}], action="add_data")
+    return api.submit(job)
+
+
+@router.post("/add_data_batch")
+def add_data_batch(body: AddDataBatchRequest, api: ApiDep) -> dict:
+    with api.session(body) as (session, user):
+        job = data.add_batch(session, user, body.project_name, body.collection_name,
+                             data=body.data, string_ids=body.string_ids,
+                             attributes=body.attributes)
+    return api.submit(job)
+
+
+@router.post("/upload")
+def upload(body: UploadRequest, api: ApiDep) -> dict:
+    with api.session(body) as (session, user):
+        job = data.upload(session, user, body, file_data=body.file_data, action="upload",
+                          max_file_bytes=api.settings.max_file_bytes)
+    return api.submit(job)
+
+
+@router.post("/upload_automl_X")
+def upload_automl_x(body: UploadAutomlXRequest, api: ApiDep) -> dict:
+    with api.session(body) as (session, user):
+        job = data.upload(session, user, body, file_data=body.X, action="upload_automl_X",
+                          max_file_bytes=api.settings.max_file_bytes)
+    return api.submit(job)
+
+
+@router.post("/attach_automl_label")
+def attach_automl_label(body: AttachLabelRequest, api: ApiDep) -> dict:
+    with api.session(body) as (session, user):
+        job = data.attach_label(session, user, body, max_file_bytes=api.settings.max_file_bytes)
+    return api.submit(job)
+
+
+@router.post("/delete_data")
+def delete_data(body: DeleteDataRequest, api: ApiDep) -> dict:
+    with api.session(body) as (session, user):
+        job = data.delete_data(session, user, body.project_name, body.collection_name,
+                               body.string_ids)
+    return api.submit(job)

@@ -1,0 +1,75 @@
+"""What every router needs: a session bound to the caller's user, and the job runner."""
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.config import Settings
+from app.db.models import Job, User
+from app.db.session import Database
+from app.errors import RateLimited
+from app.jobs.runner import JobRunner
+from app.services.accounts import authenticate
+
+
+class RateLimiter:
+    """A token bucket per API key: `rate` requests a second, bursts up to one second's worth."""
+
+    def __init__(self, rate: float):
+        self.rate = rate
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def check(self, key: str) -> None:
+        if self.rate <= 0:
+            return
+        now = time.monotonic()
+        capacity = max(1.0, self.rate)
+        with self._lock:
+            tokens, stamp = self._buckets.get(key, (capacity, now))
+            tokens = min(capacity, tokens + (now - stamp) * self.rate)
+            if tokens < 1.0:
+                self._buckets[key] = (tokens, now)
+                raise RateLimited()
+            self._buckets[key] = (tokens - 1.0, now)
+
+
+class Api:
+    def __init__(self, settings: Settings, db: Database, runner: JobRunner):
+        self.settings = settings
+        self.db = db
+        self.runner = runner
+        self.limiter = RateLimiter(settings.rate_limit_per_second)
+
+    @contextmanager
+    def session(self, body) -> Iterator[tuple[Session, User]]:
+        """Authenticate the body's key, then yield a session committed when the block ends."""
+        key = body.user_api_key
+        for attempt in (1, 2):
+            try:
+                with self.db.session() as session:
+                    user = authenticate(session, key, open_access=self.settings.open_access)
+                break
+            except IntegrityError:  # two first requests of a new open-mode key at once
+                if attempt == 2:
+                    raise
+        self.limiter.check(key)
+        with self.db.session() as session:
+            yield session, session.get(User, user.id)
+
+    def submit(self, job: Job) -> dict:
+        self.runner.submit(job.id, job.kind)
+        return {"success": True, "job_id": job.id}
+
+
+def get_api(request: Request) -> Api:
+    return request.app.state.api
+
+
+ApiDep = Annotated[Api, Depends(get_api)]

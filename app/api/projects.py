@@ -1,0 +1,28 @@
+from fastapi import APIRouter
+
+from app.api.deps import ApiDep
+from app.api.schemas import Body, CreateProjectRequest, ProjectRequest
+from app.services import projects
+
+router = APIRouter(tags=["projects"])
+
+
+@router.post("/create_project")
+def create_project(body: CreateProjectRequest, api: ApiDep) -> dict:
+    with api.session(body) as (session, user):
+        projects.create_project(session, user, body.project_name, body.application)
+    return {"success": True}
+
+
+@router.post("/delete_project")
+def delete_project(body: ProjectRequest, api: ApiDep) -> dict:
+    with api.session(body) as (session, user):
+        projects.delete_project(session, user, body.project_name)
+    return {"success": True}
+
+
+@router.post("/get_project_list")
+def get_project_list(body: Body, api: ApiDep) -> dict:
+    with api.session(body) as (session, user):
+        names = [p.name for p in projects.list_projects(session, user)]
+    return {"success": True, "project_list": names}

@@ -1,0 +1,227 @@
+"""`train()`: validate the data, run a mode's plan, pick and finalise the model."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from .ensemble import blend, greedy_selection
+from .errors import TrainingError
+from .features import FeatureEncoder, Features
+from .labels import LabelCodec, is_missing
+from .metrics import Scorer, classification_metrics, regression_metric, selection_scorer
+from .model import FittedModel, Member, default_threads
+from .models import FitContext
+from .portfolio import MODE_ALIASES, MODES, ModePlan, plan_for
+from .search import CandidateResult, run_candidates
+from .validation import Fold, make_folds
+
+TASKS = ("classification", "regression")
+
+
+@dataclass
+class TrainResult:
+    model: FittedModel
+    validation_metric: dict | float
+    leaderboard: list[dict]
+    feature_importance: list[dict]
+
+
+class _Progress:
+    """Forwards monotonically increasing fractions to the caller's callback (if any).
+
+    Exceptions from the callback propagate, so a caller can cancel training by raising.
+    """
+
+    def __init__(self, callback: Callable[[float, str], None] | None):
+        self.callback = callback
+        self.last = 0.0
+
+    def __call__(self, fraction: float, step: str) -> None:
+        self.last = max(self.last, min(1.0, fraction))
+        if self.callback is not None:
+            self.callback(self.last, step)
+
+
+def _select_rows(X: Features, rows: list[int]) -> Features:
+    index = np.asarray(rows, dtype=np.int64)
+    numeric = X.numeric[index] if X.numeric is not None else None
+    categorical = {
+        name: [values[i] for i in rows]
+        if isinstance(values, list)
+        else list(np.asarray(values, dtype=object)[index])
+        for name, values in X.categorical.items()
+    }
+    return Features(numeric, list(X.numeric_names), categorical)
+
+
+def _check_inputs(X: Features, y: Sequence, task: str, mode: str, budget: float | None) -> str:
+    if task not in TASKS:
+        raise TrainingError(f"unknown task_type {task!r}; use 'classification' or 'regression'")
+    mode = MODE_ALIASES.get(mode, mode)
+    if mode not in MODES:
+        raise TrainingError(f"unknown training mode {mode!r}; use one of {', '.join(MODES)}")
+    if budget is not None and not budget > 0:
+        raise TrainingError("time budget must be positive")
+    if not isinstance(X, Features):
+        raise TrainingError("features must be given as a Features object")
+    if len(y) != X.n_rows:
+        raise TrainingError(f"{len(y)} labels for {X.n_rows} rows")
+    return mode
+
+
+def _refit_estimate(result: CandidateResult, folds: list[Fold], n_rows: int) -> float:
+    """Seconds a refit on all rows should take, from the mean fold fit time."""
+    train_rows = np.mean([len(f.train) for f in folds])
+    return result.fit_seconds / len(result.models) * n_rows / max(train_rows, 1.0) * 1.2
+
+
+def _choose(
+    results: list[CandidateResult], y: np.ndarray, scorer: Scorer, plan: ModePlan
+) -> tuple[np.ndarray, float]:
+    """Weights over `results` and their out-of-fold score."""
+    scores = [r.score for r in results]
+    best = int(np.argmin([scorer.sort_key(s) for s in scores]))
+    weights = np.zeros(len(results))
+    weights[best] = 1.0
+    chosen = (weights, scores[best])
+    if not plan.ensemble or len(results) < 2:
+        return chosen
+    pools = [len(results)]
+    if plan.n_baseline < len(results):
+        pools.append(plan.n_baseline)  # what balanced would pick, for the never-worse guarantee
+    for size in pools:
+        pool_weights, score = greedy_selection([r.oof for r in results[:size]], y, scorer)
+        if scorer.better(score, chosen[1]):
+            full = np.zeros(len(results))
+            full[:size] = pool_weights
+            chosen = (full, score)
+    return chosen
+
+
+def _oof_metric(task: str, labels: LabelCodec, y: np.ndarray, pred: np.ndarray):
+    if task == "regression":
+        return regression_metric(y, pred)
+    return classification_metrics(
+        labels.decode(y), labels.decode(pred.argmax(axis=1)), pred, labels.classes_
+    )
+
+
+def train(
+    X: Features,
+    y: Sequence,
+    *,
+    task: str,
+    mode: str,
+    validation: tuple[Features, Sequence] | None = None,
+    time_budget: float | None = None,
+    seed: int = 0,
+    progress: Callable[[float, str], None] | None = None,
+) -> TrainResult:
+    """Train a model on labelled rows; see the package docstring for the modes."""
+    threads = default_threads()
+    # BLAS (used by the linear learner) gets the same thread cap as LightGBM.
+    with threadpool_limits(limits=threads):
+        return _train(X, y, task, mode, validation, time_budget, seed, progress, threads)
+
+
+def _train(X, y, task, mode, validation, time_budget, seed, progress, threads) -> TrainResult:
+    start = time.monotonic()
+    report = _Progress(progress)
+    y = list(y)
+    mode = _check_inputs(X, y, task, mode, time_budget)
+    report(0.0, "preparing data")
+
+    labelled = [i for i, v in enumerate(y) if not is_missing(v)]
+    if not labelled:
+        raise TrainingError("no labelled rows")
+    if len(labelled) < len(y):
+        X, y = _select_rows(X, labelled), [y[i] for i in labelled]
+    labels = LabelCodec(task)
+    y_enc = labels.fit_encode(y)
+    if len(y_enc) < 2:
+        raise TrainingError("at least 2 labelled rows are needed to train")
+    encoder = FeatureEncoder().fit(X)
+    M = encoder.transform(X)
+    n_rows, n_classes = M.shape[0], len(labels.classes_)
+    ctx = FitContext(task, n_classes, tuple(encoder.categorical_indices_), seed, threads)
+
+    plan = plan_for(mode, n_rows, M.shape[1], n_classes)
+    budget = time_budget if time_budget is not None else plan.default_budget
+    deadline = start + budget if budget is not None else None
+    holdout = plan.holdout if plan.use_holdout(n_rows) else None
+    folds = make_folds(y_enc, task, plan.n_folds, holdout, seed)
+    scorer = selection_scorer(task, n_classes)
+
+    def reserve(results: list[CandidateResult]) -> float:
+        if plan.bag or not results:
+            return 0.0
+        best = min(results, key=lambda r: scorer.sort_key(r.score))
+        return _refit_estimate(best, folds, n_rows)
+
+    def on_candidate(i: int, step: str) -> None:
+        done = i / len(plan.learners)
+        if budget:
+            done = max(done, (time.monotonic() - start) / budget)
+        report(0.05 + 0.85 * done, step)
+
+    results = run_candidates(
+        plan.learners, ctx, M, y_enc, folds, scorer, deadline, reserve, on_candidate
+    )
+    rows = results[0].rows  # every later candidate covers the same rows (all folds)
+    weights, score = _choose(results, y_enc[rows], scorer, plan)
+
+    report(0.9, "fitting the final model")
+    members = []
+    for result, weight in zip(results, weights, strict=True):
+        if weight <= 0:
+            continue
+        refit = not plan.bag or len(folds) == 1
+        if refit and deadline is not None:
+            # Out of time: the fold models (already fitted) serve as a bag instead.
+            refit = time.monotonic() + _refit_estimate(result, folds, n_rows) <= deadline
+        if refit:
+            components = [result.learner.fit(ctx, M, y_enc, rounds=result.refit_rounds())]
+        else:
+            components = list(result.models)
+        members.append(Member(result.learner.name, float(weight), components))
+    model = FittedModel(encoder, labels, members)
+
+    oof = blend([r.oof for r in results], weights)
+    metric = _oof_metric(task, labels, y_enc[rows], oof)
+    if validation is not None:
+        evaluated = model.evaluate(*validation)
+        if evaluated.metric is not None:
+            metric = evaluated.metric
+
+    leaderboard = [
+        {
+            "model": r.learner.name,
+            "score": float(r.score),
+            "metric": scorer.name,
+            "fit_seconds": round(r.fit_seconds, 3),
+        }
+        for r in results
+    ]
+    if np.count_nonzero(weights) > 1:
+        leaderboard.append(
+            {
+                "model": "ensemble(" + ", ".join(m.name for m in members) + ")",
+                "score": float(score),
+                "metric": scorer.name,
+                "fit_seconds": round(
+                    sum(r.fit_seconds for r, w in zip(results, weights, strict=True) if w > 0), 3
+                ),
+            }
+        )
+    # Stable sort: on ties the earlier entry (the simpler model) stays first.
+    leaderboard.sort(key=lambda entry: scorer.sort_key(entry["score"]))
+    report(1.0, "done")
+    return TrainResult(model, metric, leaderboard, model.feature_importance())
+
+
+__all__ = ["TrainResult", "train"]

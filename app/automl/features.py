@@ -1,0 +1,285 @@
+"""Feature input (`Features`) and its encoding into the matrix the learners see.
+
+The encoded matrix has the kept numeric columns first (constant and duplicate columns are
+dropped) followed by one column per categorical attribute holding integer category codes
+(as floats; NaN = missing or unseen). LightGBM consumes these codes natively; the linear
+learner one-hot encodes them itself. Sparse numeric input stays sparse: the code columns are
+hstacked as sparse columns (code 0 is an implicit zero, missing codes are stored NaNs).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+from .errors import TrainingError
+
+# Only the most frequent categories of an attribute get a code; rarer ones are "missing".
+MAX_CATEGORIES = 1000
+
+
+@dataclass
+class Features:
+    """Feature values of n rows: a numeric block plus named categorical attributes."""
+
+    numeric: np.ndarray | sp.csr_matrix
+    numeric_names: list[str]
+    categorical: dict[str, Sequence] = field(default_factory=dict)
+
+    @property
+    def n_rows(self) -> int:
+        if self.numeric is not None:
+            return int(self.numeric.shape[0])
+        for values in self.categorical.values():
+            return len(values)
+        return 0
+
+
+def category_key(value) -> str | None:
+    """Canonical string for a categorical value; None when missing.
+
+    Numbers become category strings, and integral floats match ints (3.0 and 3 -> "3"),
+    because loaders often turn integer columns with gaps into floats.
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value if value != "" else None
+    if isinstance(value, bool | np.bool_):
+        return str(bool(value))
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    if isinstance(value, float | np.floating):
+        number = float(value)
+        if math.isnan(number):
+            return None
+        if number.is_integer():
+            return str(int(number))
+        return repr(number)
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace") or None
+    try:
+        if value != value:  # NaN-like objects, e.g. pandas.NA raises and lands below
+            return None
+    except (TypeError, ValueError):
+        return None
+    return str(value)
+
+
+def _numeric_block(X: Features) -> np.ndarray | sp.csr_matrix:
+    block = X.numeric
+    if block is None:
+        return np.empty((X.n_rows, 0))
+    if sp.issparse(block):
+        block = sp.csr_matrix(block)
+        if block.dtype not in (np.float32, np.float64):
+            block = block.astype(np.float64)
+        if block.nnz and not np.isfinite(block.data).all():
+            block = block.copy()
+            block.data[np.isinf(block.data)] = np.nan
+        return block
+    block = np.asarray(block)
+    if block.ndim != 2:
+        raise TrainingError(f"numeric features must be 2-dimensional, got shape {block.shape}")
+    if block.dtype not in (np.float32, np.float64):
+        try:
+            block = block.astype(np.float64)
+        except (TypeError, ValueError) as exc:
+            raise TrainingError("numeric features contain non-numeric values") from exc
+    if block.size and np.isinf(block).any():
+        block = np.where(np.isinf(block), np.nan, block)
+    return block
+
+
+def _kept_columns(block) -> list[int]:
+    """Indices of the columns to keep: not constant, and the first of identical columns."""
+    n_rows, n_cols = block.shape
+    if sp.issparse(block):
+        csc = sp.csc_matrix(block, copy=True)
+        csc.eliminate_zeros()
+        csc.sort_indices()
+
+        def column(j):
+            lo, hi = csc.indptr[j], csc.indptr[j + 1]
+            return csc.indices[lo:hi], csc.data[lo:hi]
+
+        def signature(j) -> bytes:
+            rows, data = column(j)
+            return rows.tobytes() + b"|" + np.where(np.isnan(data), np.nan, data).tobytes()
+
+        def constant(j) -> bool:
+            _, data = column(j)
+            return len(data) == 0 or (
+                len(data) == n_rows and (np.isnan(data).all() or bool((data == data[0]).all()))
+            )
+
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            lo, hi = np.nanmin(block, axis=0), np.nanmax(block, axis=0)
+        has_nan = np.isnan(block).any(axis=0)
+        all_nan = np.isnan(lo)
+
+        def signature(j) -> bytes:
+            col = block[:, j] + 0.0  # folds -0.0 into 0.0
+            return np.where(np.isnan(col), np.nan, col).tobytes()
+
+        def constant(j) -> bool:
+            return bool(all_nan[j] or (not has_nan[j] and lo[j] == hi[j]))
+
+    keep: list[int] = []
+    by_hash: dict[int, list[int]] = {}
+    for j in range(n_cols):
+        if constant(j):
+            continue
+        sig = signature(j)
+        twins = by_hash.setdefault(hash(sig), [])
+        if any(signature(k) == sig for k in twins):
+            continue
+        twins.append(j)
+        keep.append(j)
+    return keep
+
+
+class FeatureEncoder:
+    """Learns the training feature layout and maps any `Features` with it to a matrix."""
+
+    def fit(self, X: Features) -> FeatureEncoder:
+        block = _numeric_block(X)
+        self.numeric_names_ = [str(name) for name in X.numeric_names]
+        if len(self.numeric_names_) != block.shape[1]:
+            raise TrainingError(
+                f"{block.shape[1]} numeric columns but {len(self.numeric_names_)} names"
+            )
+        self.sparse_ = bool(sp.issparse(block))
+        self.dtype_ = "float32" if block.dtype == np.float32 else "float64"
+        self.categorical_names_ = [str(name) for name in X.categorical]
+        self.kept_numeric_ = _kept_columns(block) if X.n_rows else []
+        self.categories_: dict[str, list[str]] = {}
+        self.kept_categorical_: list[str] = []
+        for name, values in X.categorical.items():
+            if len(values) != X.n_rows:
+                raise TrainingError(
+                    f"categorical attribute '{name}' has {len(values)} values for {X.n_rows} rows"
+                )
+            counts = Counter(category_key(v) for v in values)
+            has_missing = counts.pop(None, 0) > 0
+            ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_CATEGORIES]
+            self.categories_[str(name)] = [key for key, _ in ranked]
+            if len(ranked) > 1 or (len(ranked) == 1 and has_missing):
+                self.kept_categorical_.append(str(name))
+        if not self.kept_numeric_ and not self.kept_categorical_:
+            # Nothing carries information; keep one column so the learners still run
+            # (they will predict the label prior).
+            if block.shape[1]:
+                self.kept_numeric_ = [0]
+            elif self.categorical_names_:
+                self.kept_categorical_ = [self.categorical_names_[0]]
+            else:
+                raise TrainingError("no features: the data has no numeric or categorical columns")
+        self._build_lookups()
+        return self
+
+    def _build_lookups(self) -> None:
+        self._codes = {
+            name: {key: code for code, key in enumerate(keys)}
+            for name, keys in self.categories_.items()
+        }
+
+    @property
+    def feature_names_(self) -> list[str]:
+        """Names of the encoded matrix columns."""
+        return [self.numeric_names_[j] for j in self.kept_numeric_] + self.kept_categorical_
+
+    @property
+    def categorical_indices_(self) -> list[int]:
+        """Positions of the category-code columns in the encoded matrix."""
+        start = len(self.kept_numeric_)
+        return list(range(start, start + len(self.kept_categorical_)))
+
+    def _align_numeric(self, X: Features):
+        block = _numeric_block(X)
+        expected = len(self.numeric_names_)
+        if block.shape[1] != expected:
+            raise ValueError(f"expected {expected} numeric features, got {block.shape[1]}")
+        names = [str(name) for name in (X.numeric_names or [])]
+        if (
+            names
+            and names != self.numeric_names_
+            and sorted(names) == sorted(self.numeric_names_)
+            and len(set(names)) == len(names)
+        ):
+            # Same columns in a different order: align by name.
+            position = {name: i for i, name in enumerate(names)}
+            block = block[:, [position[name] for name in self.numeric_names_]]
+        return block
+
+    def encode_category(self, name: str, values: Sequence) -> np.ndarray:
+        """Category codes of one attribute (float, NaN for missing or unseen)."""
+        lookup = self._codes[name]
+        out = np.empty(len(values), dtype=np.float64)
+        cache: dict[str, float] = {}
+        for i, value in enumerate(values):
+            if isinstance(value, str) and value in cache:
+                out[i] = cache[value]
+                continue
+            code = lookup.get(category_key(value))
+            out[i] = np.nan if code is None else code
+            if isinstance(value, str):
+                cache[value] = out[i]
+        return out
+
+    def transform(self, X: Features):
+        """Encoded matrix (dense ndarray or csr) with the fitted layout."""
+        missing = [name for name in self.kept_categorical_ if name not in X.categorical]
+        if missing:
+            raise ValueError(f"categorical attributes missing from the data: {missing}")
+        n_rows = X.n_rows
+        block = self._align_numeric(X)[:, self.kept_numeric_]
+        dtype = np.float32 if self.dtype_ == "float32" else np.float64
+        codes = np.empty((n_rows, len(self.kept_categorical_)), dtype=dtype)
+        for k, name in enumerate(self.kept_categorical_):
+            values = X.categorical[name]
+            if len(values) != n_rows:
+                raise ValueError(
+                    f"categorical attribute '{name}' has {len(values)} values for {n_rows} rows"
+                )
+            codes[:, k] = self.encode_category(name, values)
+        if self.sparse_:
+            block = sp.csr_matrix(block, dtype=dtype)
+            if codes.shape[1]:
+                block = sp.hstack([block, sp.csr_matrix(codes)], format="csr")
+            return block
+        if sp.issparse(block):
+            block = block.toarray()
+        return np.hstack([np.asarray(block, dtype=dtype), codes])
+
+    def to_manifest(self) -> dict:
+        return {
+            "numeric_names": self.numeric_names_,
+            "categorical_names": self.categorical_names_,
+            "kept_numeric": self.kept_numeric_,
+            "kept_categorical": self.kept_categorical_,
+            "categories": self.categories_,
+            "sparse": self.sparse_,
+            "dtype": self.dtype_,
+        }
+
+    @classmethod
+    def from_manifest(cls, manifest: dict) -> FeatureEncoder:
+        encoder = cls()
+        encoder.numeric_names_ = list(manifest["numeric_names"])
+        encoder.categorical_names_ = list(manifest["categorical_names"])
+        encoder.kept_numeric_ = [int(j) for j in manifest["kept_numeric"]]
+        encoder.kept_categorical_ = list(manifest["kept_categorical"])
+        encoder.categories_ = {k: list(v) for k, v in manifest["categories"].items()}
+        encoder.sparse_ = bool(manifest["sparse"])
+        encoder.dtype_ = manifest["dtype"]
+        encoder._build_lookups()
+        return encoder

@@ -1,0 +1,93 @@
+"""Metrics reported to users and the scores used to pick models."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.metrics import (
+    accuracy_score,
+    mean_squared_error,
+    precision_recall_fscore_support,
+    roc_auc_score,
+)
+
+
+def classification_metrics(
+    y_true: Sequence, y_pred: Sequence, proba: np.ndarray | None, classes: Sequence
+) -> dict:
+    """Accuracy, micro/macro precision, recall and F1, and AUC.
+
+    Labels are compared by value; a true label that is not in `classes` counts as a wrong
+    prediction. `proba[:, k]` is the probability of `classes[k]`. AUC is the binary ROC AUC,
+    or the macro one-vs-rest average over the known classes that occur in
+    `y_true` without being all of it; None when no such class exists or `proba` is None.
+    """
+    index = {label: k for k, label in enumerate(classes)}
+    true_idx = np.array([index.setdefault(label, len(index)) for label in y_true], dtype=np.int64)
+    pred_idx = np.array([index.setdefault(label, len(index)) for label in y_pred], dtype=np.int64)
+    present = np.union1d(true_idx, pred_idx)
+    out = {"accuracy": float(accuracy_score(true_idx, pred_idx))}
+    for average in ("micro", "macro"):
+        precision, recall, f1, _ = precision_recall_fscore_support(
+            true_idx, pred_idx, labels=present, average=average, zero_division=0
+        )
+        out[f"{average}_precision"] = float(precision)
+        out[f"{average}_recall"] = float(recall)
+        out[f"{average}_f1"] = float(f1)
+    out["auc"] = _macro_auc(true_idx, proba, len(classes)) if proba is not None else None
+    return out
+
+
+def _macro_auc(true_idx: np.ndarray, proba: np.ndarray, n_classes: int) -> float | None:
+    scores = []
+    for k in range(n_classes):
+        positives = true_idx == k
+        if 0 < positives.sum() < len(true_idx):
+            scores.append(roc_auc_score(positives, proba[:, k]))
+        if n_classes == 2 and scores:
+            break  # both one-vs-rest AUCs of a binary problem are equal
+    if not scores:
+        return None
+    value = float(np.mean(scores))
+    return value if np.isfinite(value) else None
+
+
+def regression_metric(y_true: Sequence, y_pred: Sequence) -> float:
+    """Mean squared error."""
+    return float(mean_squared_error(np.asarray(y_true, float), np.asarray(y_pred, float)))
+
+
+@dataclass(frozen=True)
+class Scorer:
+    """Selection score on encoded labels and raw predictions (probabilities or values)."""
+
+    name: str
+    greater_is_better: bool
+    func: Callable[[np.ndarray, np.ndarray], float]
+
+    def __call__(self, y: np.ndarray, pred: np.ndarray) -> float:
+        return float(self.func(y, pred))
+
+    def better(self, a: float, b: float) -> bool:
+        """True when score `a` is strictly better than `b`."""
+        return a > b if self.greater_is_better else a < b
+
+    def sort_key(self, score: float) -> float:
+        return -score if self.greater_is_better else score
+
+
+def _binary_auc(y: np.ndarray, proba: np.ndarray) -> float:
+    if len(np.unique(y)) < 2:
+        return float(accuracy_score(y, proba.argmax(axis=1)))
+    return roc_auc_score(y, proba[:, 1])
+
+
+def selection_scorer(task: str, n_classes: int) -> Scorer:
+    """AUC for binary, accuracy for multiclass, MSE for regression."""
+    if task == "regression":
+        return Scorer("mse", False, lambda y, p: mean_squared_error(y, p))
+    if n_classes == 2:
+        return Scorer("auc", True, _binary_auc)
+    return Scorer("accuracy", True, lambda y, p: accuracy_score(y, p.argmax(axis=1)))

@@ -1,0 +1,170 @@
+"""The trained model: feature encoding + label codec + a weighted ensemble of members."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import artifact
+from .features import FeatureEncoder, Features
+from .labels import LabelCodec
+from .metrics import classification_metrics, regression_metric
+from .models import FittedComponent, load_component
+
+
+def default_threads() -> int:
+    """Threads per training/prediction: AUTOML_TRAIN_THREADS, default 1.
+
+    A fixed count keeps results reproducible. The default is 1 because LightGBM's OpenMP
+    threads busy-wait: when another process competes for the cores (API server, a second
+    training job), 2 threads on 2 cores ran 10-100x slower than 1 in our measurements.
+    """
+    try:
+        return max(1, int(os.environ.get("AUTOML_TRAIN_THREADS", "1")))
+    except ValueError:
+        return 1
+
+
+@dataclass
+class Member:
+    """One ensemble member: a refit model, or the bag of its fold models (averaged)."""
+
+    name: str
+    weight: float
+    components: list[FittedComponent]
+
+    def predict(self, X) -> np.ndarray:
+        out = self.components[0].predict(X)
+        for component in self.components[1:]:
+            out = out + component.predict(X)
+        return out / len(self.components)
+
+
+@dataclass
+class PredictionResult:
+    predictions: list
+    probabilities: np.ndarray | None
+    num_labelled: int
+    metric: dict | float | None
+
+
+class FittedModel:
+    def __init__(self, encoder: FeatureEncoder, labels: LabelCodec, members: list[Member]):
+        self.encoder = encoder
+        self.labels = labels
+        self.members = members
+        self.task = labels.task
+        self.classes_ = list(labels.classes_)
+        self.numeric_names_ = list(encoder.numeric_names_)
+        self.categorical_names_ = list(encoder.categorical_names_)
+
+    def _raw(self, X: Features) -> np.ndarray:
+        n_rows = X.n_rows
+        if n_rows == 0:
+            return np.zeros((0, len(self.classes_))) if self.classes_ else np.zeros(0)
+        M = self.encoder.transform(X)
+        out = None
+        for member in self.members:
+            part = member.weight * member.predict(M)
+            out = part if out is None else out + part
+        return out
+
+    def _decode(self, raw: np.ndarray) -> list:
+        if self.task == "regression":
+            return [float(v) for v in raw]
+        return self.labels.decode(raw.argmax(axis=1))
+
+    def predict(self, X: Features) -> list:
+        """Predicted labels (classification) or values (regression) as python scalars."""
+        return self._decode(self._raw(X))
+
+    def predict_proba(self, X: Features) -> np.ndarray:
+        """Class probabilities, shape (n, len(classes_)); classification only."""
+        if self.task != "classification":
+            raise ValueError("predict_proba is only available for classification models")
+        return self._raw(X)
+
+    def evaluate(self, X: Features, y: Sequence | None) -> PredictionResult:
+        """Predict every row; score the rows whose label is present (None = unlabelled)."""
+        raw = self._raw(X)
+        predictions = self._decode(raw)
+        proba = raw if self.task == "classification" else None
+        if y is None:
+            return PredictionResult(predictions, proba, 0, None)
+        y = list(y)
+        if len(y) != len(predictions):
+            raise ValueError(f"{len(y)} labels for {len(predictions)} rows")
+        truth = [self.labels.normalise(v) for v in y]
+        rows = [i for i, v in enumerate(truth) if v is not None]
+        if not rows:
+            return PredictionResult(predictions, proba, 0, None)
+        y_true = [truth[i] for i in rows]
+        y_pred = [predictions[i] for i in rows]
+        if self.task == "regression":
+            metric = regression_metric(y_true, y_pred)
+        else:
+            metric = classification_metrics(y_true, y_pred, proba[rows], self.classes_)
+        return PredictionResult(predictions, proba, len(rows), metric)
+
+    def feature_importance(self) -> list[dict]:
+        """Gain-based importance per input feature (dropped columns get 0), summing to 1."""
+        n_cols = len(self.encoder.feature_names_)
+        total = np.zeros(n_cols)
+        for member in self.members:
+            for component in member.components:
+                gain = component.feature_gain(n_cols)
+                if gain.sum() > 0:
+                    total += member.weight * gain / gain.sum() / len(member.components)
+        names = self.numeric_names_ + self.categorical_names_
+        source = list(self.encoder.kept_numeric_) + [
+            len(self.numeric_names_) + self.categorical_names_.index(name)
+            for name in self.encoder.kept_categorical_
+        ]
+        values = np.zeros(len(names))
+        values[source] = total
+        values = values / values.sum() if values.sum() > 0 else np.full(len(names), 1 / len(names))
+        order = sorted(range(len(names)), key=lambda j: -values[j])
+        return [{"feature": names[j], "importance": float(values[j])} for j in order]
+
+    def to_bytes(self) -> bytes:
+        files: dict[str, bytes] = {}
+        members = []
+        for m, member in enumerate(self.members):
+            components = []
+            for c, component in enumerate(member.components):
+                meta, blobs = component.to_artifact()
+                paths = {}
+                for name, blob in blobs.items():
+                    paths[name] = f"members/{m}/{c}/{name}"
+                    files[paths[name]] = blob
+                components.append({"meta": meta, "files": paths})
+            members.append({"name": member.name, "weight": member.weight, "components": components})
+        manifest = {
+            "task": self.task,
+            "labels": self.labels.to_manifest(),
+            "features": self.encoder.to_manifest(),
+            "members": members,
+        }
+        return artifact.pack(manifest, files)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> FittedModel:
+        manifest, files = artifact.unpack(data)
+        threads = default_threads()
+        members = []
+        for member in manifest["members"]:
+            components = [
+                load_component(
+                    c["meta"], {name: files[path] for name, path in c["files"].items()}, threads
+                )
+                for c in member["components"]
+            ]
+            members.append(Member(member["name"], float(member["weight"]), components))
+        return cls(
+            FeatureEncoder.from_manifest(manifest["features"]),
+            LabelCodec.from_manifest(manifest["labels"]),
+            members,
+        )

@@ -1,0 +1,23 @@
+"""Candidate model families."""
+
+from .base import BudgetExceeded, FitContext, FittedComponent, Learner
+from .lgbm import FittedLGBM, LGBMLearner
+from .linear import FittedLinear, LinearLearner
+
+_LOADERS = {"lgbm": FittedLGBM, "linear": FittedLinear}
+
+
+def load_component(meta: dict, files: dict[str, bytes], threads: int) -> FittedComponent:
+    """Rebuild a fitted component from `FittedComponent.to_artifact()` output."""
+    return _LOADERS[meta["family"]].from_artifact(meta, files, threads)
+
+
+__all__ = [
+    "BudgetExceeded",
+    "FitContext",
+    "FittedComponent",
+    "Learner",
+    "LGBMLearner",
+    "LinearLearner",
+    "load_component",
+]

@@ -1,0 +1,69 @@
+"""What every candidate family provides.
+
+A *learner* is an unfitted, immutable configuration; `learner.fit(...)` returns a *fitted
+component* that predicts raw outputs from the encoded feature matrix: class probabilities of
+shape (n, n_classes) for classification, values of shape (n,) for regression. Components
+serialise to a JSON-able dict plus named binary files (see `artifact.py`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+
+class BudgetExceeded(Exception):
+    """Raised inside a fit when its deadline passes; the caller drops that candidate."""
+
+
+@dataclass(frozen=True)
+class FitContext:
+    """Facts about the training problem shared by all fits of one `train` call."""
+
+    task: str  # "classification" | "regression"
+    n_classes: int  # 0 for regression
+    categorical_indices: tuple[int, ...]
+    seed: int
+    threads: int
+
+    @property
+    def is_binary(self) -> bool:
+        return self.task == "classification" and self.n_classes == 2
+
+
+class FittedComponent(Protocol):
+    family: str
+
+    def predict(self, X) -> np.ndarray: ...
+
+    def feature_gain(self, n_features: int) -> np.ndarray:
+        """Non-negative importance per encoded column."""
+        ...
+
+    def to_artifact(self) -> tuple[dict, dict[str, bytes]]: ...
+
+
+class Learner(Protocol):
+    name: str
+    family: str
+
+    def fit(
+        self,
+        ctx: FitContext,
+        X,
+        y: np.ndarray,
+        valid: tuple | None = None,
+        rounds: int | None = None,
+        deadline: float | None = None,
+        stop_at: float | None = None,
+    ) -> FittedComponent:
+        """Fit on (X, y). `valid` = (X_val, y_val) enables early stopping; `rounds` fixes the
+        number of boosting rounds (refit). Past `deadline` (time.monotonic) the fit raises
+        BudgetExceeded; past `stop_at` an iterative learner stops and keeps what it has."""
+        ...
+
+    def best_rounds(self, fitted: FittedComponent) -> int | None:
+        """Rounds to use when refitting on all rows (None if not applicable)."""
+        ...

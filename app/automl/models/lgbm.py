@@ -1,0 +1,119 @@
+"""LightGBM candidates (gradient boosting and its random-forest mode), saved as model text."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import lightgbm as lgb
+import numpy as np
+
+from .base import BudgetExceeded, FitContext
+
+_METRIC = {"binary": "binary_logloss", "multiclass": "multi_logloss", "regression": "l2"}
+
+
+def _objective(ctx: FitContext) -> dict:
+    if ctx.task == "regression":
+        return {"objective": "regression", "metric": _METRIC["regression"]}
+    if ctx.is_binary:
+        return {"objective": "binary", "metric": _METRIC["binary"]}
+    return {"objective": "multiclass", "num_class": ctx.n_classes, "metric": _METRIC["multiclass"]}
+
+
+def _deadline_callback(deadline: float, graceful: bool):
+    def check(env) -> None:
+        if time.monotonic() > deadline:
+            if not graceful:
+                raise BudgetExceeded
+            # Keep the trees grown so far (LightGBM treats this like early stopping).
+            raise lgb.callback.EarlyStopException(env.iteration, env.evaluation_result_list)
+
+    check.order = 5  # type: ignore[attr-defined]
+    return check
+
+
+@dataclass(frozen=True)
+class LGBMLearner:
+    """One LightGBM configuration. `params` are concrete (sized for the data by the portfolio);
+    the objective, seed and determinism settings are added at fit time."""
+
+    name: str
+    params: dict = field(default_factory=dict)
+    max_rounds: int = 2000
+    early_stopping: int | None = 50  # None: fixed `max_rounds` (e.g. random-forest mode)
+    family: str = "lgbm"
+
+    def full_params(self, ctx: FitContext) -> dict:
+        return {
+            **self.params,
+            **_objective(ctx),
+            "seed": ctx.seed,
+            "num_threads": ctx.threads,
+            "deterministic": True,
+            "force_col_wise": True,
+            "feature_pre_filter": False,
+            "verbosity": -1,
+        }
+
+    def fit(self, ctx, X, y, valid=None, rounds=None, deadline=None, stop_at=None) -> FittedLGBM:
+        params = self.full_params(ctx)
+        cats = list(ctx.categorical_indices)
+        train_set = lgb.Dataset(X, label=y, categorical_feature=cats, params=params)
+        valid_sets, callbacks = [], []
+        use_valid = valid is not None and self.early_stopping is not None and rounds is None
+        if use_valid:
+            valid_sets = [train_set.create_valid(valid[0], label=valid[1])]
+            callbacks.append(
+                lgb.early_stopping(self.early_stopping, first_metric_only=True, verbose=False)
+            )
+        if deadline is not None:
+            callbacks.append(_deadline_callback(deadline, graceful=False))
+        if stop_at is not None:
+            callbacks.append(_deadline_callback(stop_at, graceful=True))
+        booster = lgb.train(
+            params,
+            train_set,
+            num_boost_round=rounds or self.max_rounds,
+            valid_sets=valid_sets,
+            callbacks=callbacks,
+        )
+        best = booster.best_iteration if booster.best_iteration > 0 else None
+        num_iteration = best or booster.current_iteration()
+        return FittedLGBM(booster, num_iteration, ctx.task, ctx.n_classes, ctx.threads)
+
+    def best_rounds(self, fitted: FittedLGBM) -> int | None:
+        return fitted.num_iteration
+
+
+class FittedLGBM:
+    family = "lgbm"
+
+    def __init__(
+        self, booster: lgb.Booster, num_iteration: int, task: str, n_classes: int, threads: int
+    ):
+        self.booster = booster
+        self.num_iteration = int(num_iteration)
+        self.task = task
+        self.n_classes = n_classes
+        self.threads = threads
+
+    def predict(self, X) -> np.ndarray:
+        raw = self.booster.predict(X, num_iteration=self.num_iteration, num_threads=self.threads)
+        if self.task == "classification" and self.n_classes == 2:
+            return np.column_stack([1.0 - raw, raw])
+        return np.asarray(raw, dtype=np.float64)
+
+    def feature_gain(self, n_features: int) -> np.ndarray:
+        gain = self.booster.feature_importance("gain", iteration=self.num_iteration)
+        return np.asarray(gain, dtype=np.float64)[:n_features]
+
+    def to_artifact(self) -> tuple[dict, dict[str, bytes]]:
+        text = self.booster.model_to_string(num_iteration=self.num_iteration)
+        meta = {"family": self.family, "task": self.task, "n_classes": self.n_classes}
+        return meta, {"model.txt": text.encode("utf-8")}
+
+    @classmethod
+    def from_artifact(cls, meta: dict, files: dict[str, bytes], threads: int) -> FittedLGBM:
+        booster = lgb.Booster(model_str=files["model.txt"].decode("utf-8"))
+        return cls(booster, booster.current_iteration(), meta["task"], meta["n_classes"], threads)

@@ -1,0 +1,165 @@
+"""What each training mode runs: candidate learners, validation scheme, ensembling, budget.
+
+Parameters are sized for the data here, so learners are plain immutable configurations.
+Every plan starts with the same quick LightGBM (`lgbm_default`), which is always completed
+so a model exists whatever the time budget. `high_accuracy` runs `balanced`'s candidates first
+on the same folds, so its out-of-fold score cannot be worse than what `balanced` would pick.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .models import Learner, LGBMLearner, LinearLearner
+
+MODES = ("high_speed", "balanced", "high_accuracy")
+MODE_ALIASES = {"auto": "balanced"}
+
+
+@dataclass(frozen=True)
+class ModePlan:
+    mode: str
+    learners: tuple[Learner, ...]
+    n_folds: int
+    cv_max_rows: int  # above this many rows a single holdout replaces k-fold CV
+    holdout: float  # holdout fraction
+    ensemble: bool  # greedy ensemble selection over the candidates
+    bag: bool  # keep the k fold models as the final model instead of refitting on all rows
+    default_budget: float | None  # seconds
+    n_baseline: int  # learners[:n_baseline] is the balanced portfolio
+
+    def use_holdout(self, n_rows: int) -> bool:
+        return n_rows > self.cv_max_rows
+
+
+def lgbm_defaults(n_rows: int, n_cols: int, n_classes: int) -> dict:
+    """Data-size-aware LightGBM parameters (smaller leaves and steps for small data)."""
+    return {
+        "learning_rate": 0.1,
+        "num_leaves": 15 if n_rows < 2000 else 31,
+        "min_data_in_leaf": int(np.clip(n_rows // 100, 3, 20)),
+        "min_data_per_group": int(np.clip(n_rows // 200, 5, 100)),
+        "feature_fraction": 0.5 if n_cols > 100 else 0.9 if n_cols > 8 else 1.0,
+        # Few rows cannot fill many bins; fewer bins are faster and regularise.
+        "max_bin": 63 if n_rows < 5000 else 255,
+    }
+
+
+def _rounds(n_classes: int, rounds: int) -> int:
+    # A multiclass round grows one tree per class: cap the rounds for many classes.
+    return min(rounds, 500) if n_classes > 20 else rounds
+
+
+def _balanced_learners(n_rows: int, n_cols: int, n_classes: int) -> list[Learner]:
+    base = lgbm_defaults(n_rows, n_cols, n_classes)
+    big = n_rows >= 5000
+    return [
+        LGBMLearner("lgbm_default", base, _rounds(n_classes, 2000), 30),
+        LinearLearner("linear"),
+        LGBMLearner(
+            "lgbm_random_forest",
+            {
+                **base,
+                "boosting": "rf",
+                "extra_trees": True,
+                "bagging_fraction": 0.632,
+                "bagging_freq": 1,
+                "feature_fraction": 0.6 if n_cols > 4 else 1.0,
+                "num_leaves": int(np.clip(n_rows // 20, 31, 1024)),
+                "min_data_in_leaf": 2,
+            },
+            100 if n_classes > 10 else 200,
+            None,
+        ),
+        LGBMLearner(
+            "lgbm_large",
+            {
+                **base,
+                "learning_rate": 0.05,
+                "num_leaves": 127 if big else 31,
+                "feature_fraction": 0.7,
+                "bagging_fraction": 0.8,
+                "bagging_freq": 1,
+                "lambda_l2": 1.0,
+            },
+            _rounds(n_classes, 3000),
+            50,
+        ),
+        LGBMLearner(
+            "lgbm_small",
+            {
+                **base,
+                "learning_rate": 0.05,
+                "num_leaves": 7,
+                "min_data_in_leaf": 2 * base["min_data_in_leaf"],
+                "min_data_per_group": 2 * base["min_data_per_group"],
+                "feature_fraction": 0.8,
+                "lambda_l2": 10.0,
+                "cat_smooth": 20.0,
+            },
+            _rounds(n_classes, 3000),
+            50,
+        ),
+    ]
+
+
+def _extra_learners(n_rows: int, n_cols: int, n_classes: int) -> list[Learner]:
+    base = lgbm_defaults(n_rows, n_cols, n_classes)
+    return [
+        LGBMLearner(
+            "lgbm_extra_trees",
+            {
+                **base,
+                "extra_trees": True,
+                "learning_rate": 0.05,
+                "num_leaves": 63,
+                "feature_fraction": 0.6,
+                "bagging_fraction": 0.8,
+                "bagging_freq": 1,
+                "lambda_l2": 1.0,
+            },
+            _rounds(n_classes, 3000),
+            50,
+        ),
+        LinearLearner("linear_strong", C=0.1, alpha=10.0, max_levels=256),
+        LGBMLearner(
+            "lgbm_deep",
+            {
+                **base,
+                "learning_rate": 0.03,
+                "num_leaves": 255 if n_rows >= 5000 else 63,
+                "min_data_in_leaf": max(2, base["min_data_in_leaf"] // 2),
+                "feature_fraction": 0.5,
+                "bagging_fraction": 0.7,
+                "bagging_freq": 1,
+                "lambda_l2": 2.0,
+            },
+            _rounds(n_classes, 4000),
+            50,
+        ),
+    ]
+
+
+def default_budget(mode: str, n_rows: int, n_cols: int) -> float | None:
+    if mode == "balanced":
+        return float(np.clip(30 + n_rows * n_cols / 20_000, 30, 120))
+    if mode == "high_accuracy":
+        return 300.0
+    return None
+
+
+def plan_for(mode: str, n_rows: int, n_cols: int, n_classes: int) -> ModePlan:
+    mode = MODE_ALIASES.get(mode, mode)
+    balanced = _balanced_learners(n_rows, n_cols, n_classes)
+    budget = default_budget(mode, n_rows, n_cols)
+    if mode == "high_speed":
+        return ModePlan(mode, tuple(balanced[:1]), 5, 10_000, 0.2, False, False, budget, 1)
+    if mode == "balanced":
+        learners = tuple(balanced)
+        return ModePlan(mode, learners, 5, 30_000, 0.2, True, False, budget, len(learners))
+    if mode == "high_accuracy":
+        learners = tuple(balanced + _extra_learners(n_rows, n_cols, n_classes))
+        return ModePlan(mode, learners, 5, 200_000, 0.2, True, True, budget, len(balanced))
+    raise ValueError(f"unknown mode {mode!r}")

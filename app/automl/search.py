@@ -1,0 +1,111 @@
+"""Out-of-fold evaluation of candidate learners under a deadline."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from .metrics import Scorer
+from .models import BudgetExceeded, FitContext, FittedComponent, Learner
+from .validation import Fold
+
+
+@dataclass
+class CandidateResult:
+    learner: Learner
+    rows: np.ndarray  # rows with an out-of-fold prediction, ascending
+    oof: np.ndarray  # their predictions
+    score: float
+    models: list[FittedComponent]  # one per fold
+    rounds: list[int | None]  # best boosting rounds per fold
+    fit_seconds: float
+
+    def refit_rounds(self) -> int | None:
+        rounds = [r for r in self.rounds if r is not None]
+        return max(1, int(round(float(np.mean(rounds))))) if rounds else None
+
+
+def cross_validate(
+    learner: Learner,
+    ctx: FitContext,
+    X,
+    y: np.ndarray,
+    folds: list[Fold],
+    scorer: Scorer,
+    deadline: float | None = None,
+    must_finish: bool = False,
+) -> CandidateResult:
+    """Fit `learner` on every fold and score its out-of-fold predictions.
+
+    When `deadline` (time.monotonic) passes or the next fold is not expected to finish
+    before it, this raises BudgetExceeded, unless `must_finish`: then the fits are cut short
+    at the deadline and the remaining folds skipped (at least one fold is always fitted),
+    and the result covers only the validated rows.
+    """
+    done: list[Fold] = []
+    preds, models, rounds, seconds = [], [], [], []
+    for fold in folds:
+        if deadline is not None and done:
+            expected = float(np.mean(seconds))
+            if time.monotonic() + expected > deadline:
+                if must_finish:
+                    break
+                raise BudgetExceeded
+        start = time.monotonic()
+        X_valid = X[fold.valid]
+        fitted = learner.fit(
+            ctx,
+            X[fold.train],
+            y[fold.train],
+            valid=(X_valid, y[fold.valid]),
+            deadline=None if must_finish else deadline,
+            stop_at=deadline if must_finish else None,
+        )
+        preds.append(fitted.predict(X_valid))
+        seconds.append(time.monotonic() - start)
+        models.append(fitted)
+        rounds.append(learner.best_rounds(fitted))
+        done.append(fold)
+    rows = np.concatenate([fold.valid for fold in done])
+    order = np.argsort(rows, kind="stable")
+    rows, oof = rows[order], np.concatenate(preds)[order]
+    score = scorer(y[rows], oof)
+    return CandidateResult(learner, rows, oof, score, models, rounds, float(np.sum(seconds)))
+
+
+def run_candidates(
+    learners: tuple[Learner, ...],
+    ctx: FitContext,
+    X,
+    y: np.ndarray,
+    folds: list[Fold],
+    scorer: Scorer,
+    deadline: float | None,
+    reserve: Callable[[list[CandidateResult]], float],
+    report: Callable[[int, str], None],
+) -> list[CandidateResult]:
+    """Evaluate learners in order until they are done or the deadline is reached.
+
+    The first learner is the fallback model: it always returns (cut short at the deadline if
+    need be). Later ones stop the search when they cannot finish before
+    `deadline - reserve(results)`, where the reserve is what the final refit should take.
+    """
+    results: list[CandidateResult] = []
+    for i, learner in enumerate(learners):
+        limit = deadline
+        if i > 0 and deadline is not None:
+            limit = deadline - reserve(results)
+            if time.monotonic() >= limit:
+                break
+        report(i, f"cross-validating {learner.name}")
+        try:
+            result = cross_validate(learner, ctx, X, y, folds, scorer, limit, must_finish=i == 0)
+        except BudgetExceeded:
+            break
+        results.append(result)
+        if len(result.models) < len(folds):
+            break  # the fallback itself ran out of time
+    return results

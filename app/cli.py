@@ -1,0 +1,105 @@
+"""`automl-server serve | create-key USER | migrate`."""
+
+import argparse
+import os
+import sys
+
+from app.config import Settings
+
+
+def _settings(args) -> Settings:
+    overrides = {}
+    if getattr(args, "data_dir", None):
+        overrides["data_dir"] = args.data_dir
+    if getattr(args, "open", False):
+        overrides["open_access"] = True
+    if getattr(args, "host", None):
+        overrides["host"] = args.host
+    if getattr(args, "port", None):
+        overrides["port"] = args.port
+    return Settings(**overrides)
+
+
+def serve(args) -> int:
+    import uvicorn
+
+    from app.main import create_app
+
+    settings = _settings(args)
+    if not settings.open_access and not settings.api_keys and not _has_keys(settings):
+        print("warning: no API keys are registered; create one with `automl-server create-key "
+              "USER`, set AUTOML_API_KEYS, or start with --open", file=sys.stderr)
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port,
+                log_level=os.environ.get("AUTOML_LOG_LEVEL", "info"))
+    return 0
+
+
+def _has_keys(settings: Settings) -> bool:
+    from sqlalchemy import inspect, select
+
+    from app.db.models import ApiKey
+    from app.db.session import Database
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(settings.resolved_database_url)
+    try:
+        if not inspect(db.engine).has_table("api_keys"):
+            return False
+        with db.session() as session:
+            return session.scalar(select(ApiKey.id).limit(1)) is not None
+    finally:
+        db.dispose()
+
+
+def create_key(args) -> int:
+    from app.db.migrate import ensure_schema
+    from app.db.session import Database
+    from app.services.accounts import create_key as new_key
+
+    settings = _settings(args)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(settings.resolved_database_url)
+    ensure_schema(db, auto_upgrade=True)
+    with db.session() as session:
+        key = new_key(session, args.user)
+    db.dispose()
+    print(key)
+    return 0
+
+
+def migrate(args) -> int:
+    from app.db.migrate import upgrade
+    from app.db.session import Database
+
+    settings = _settings(args)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(settings.resolved_database_url)
+    upgrade(db)
+    db.dispose()
+    print("schema is up to date")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="automl-server", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("serve", help="run the API server (embedded mode by default)")
+    run.add_argument("--host", help="default 127.0.0.1 (AUTOML_HOST)")
+    run.add_argument("--port", type=int, help="default 8000 (AUTOML_PORT)")
+    run.add_argument("--data-dir", help="default ./automl-data (AUTOML_DATA_DIR)")
+    run.add_argument("--open", action="store_true",
+                     help="accept any non-empty API key, each its own tenant (AUTOML_OPEN_ACCESS)")
+    run.set_defaults(func=serve)
+    key = commands.add_parser("create-key", help="print a new API key for USER")
+    key.add_argument("user")
+    key.add_argument("--data-dir")
+    key.set_defaults(func=create_key)
+    mig = commands.add_parser("migrate", help="create or upgrade the database schema")
+    mig.add_argument("--data-dir")
+    mig.set_defaults(func=migrate)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,38 @@
+"""One settings object for the whole server, read from `AUTOML_*` environment variables."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="AUTOML_", extra="ignore")
+
+    data_dir: Path = Field(Path("./automl-data"), description="Where the embedded database lives")
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL; default: SQLite file in data_dir"
+    )
+    broker_url: str | None = Field(None, description="Celery broker (production mode)")
+    api_keys: str = Field("", description='Keys registered at start: "key1:alice,key2:bob"')
+    open_access: bool = Field(False, description="Accept any non-empty key, one tenant per key")
+    rate_limit_per_second: float = Field(0.0, description="Requests per second per key; 0 = off")
+    max_body_bytes: int = Field(200 * 1024 * 1024, description="Largest accepted request body")
+    max_file_bytes: int = Field(
+        2 * 1024 * 1024 * 1024, description="Largest decompressed upload file"
+    )
+    train_workers: int = Field(1, ge=1, description="Training processes in embedded mode")
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'automl.db').resolve()}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,164 @@
+"""SQL metadata: users and keys, projects, collections, vector chunks, jobs and models.
+
+Vectors are not one row each: every insertion appends one `Chunk` holding a whole batch in
+columnar form (ids, vectors, attributes), so any process that reaches the database can read a
+collection without touching the API's disk.
+"""
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, deferred, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _now_column() -> Mapped[datetime]:
+    return mapped_column(
+        DateTime(timezone=True), default=utcnow, server_default=func.now(), nullable=False
+    )
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = _now_column()
+
+
+class ApiKey(Base):
+    __tablename__ = "api_keys"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = _now_column()
+
+
+class Project(Base):
+    __tablename__ = "projects"
+    __table_args__ = (UniqueConstraint("user_id", "name"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(128))
+    application: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = _now_column()
+    collections: Mapped[list["Collection"]] = relationship(
+        back_populates="project", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class Collection(Base):
+    __tablename__ = "collections"
+    __table_args__ = (UniqueConstraint("project_id", "name"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(128))
+    vector_type: Mapped[str] = mapped_column(String(16))
+    # Dense: fixed width. Sparse: the bound given at init, else the widest row seen so far.
+    vector_dim: Mapped[int | None] = mapped_column(Integer)
+    dim_fixed: Mapped[bool] = mapped_column(default=True)
+    feature_names: Mapped[list | None] = mapped_column(JSON)
+    attribute_names: Mapped[list] = mapped_column(JSON, default=list)
+    # Attributes the uploader declared categorical (upload_automl_X): training's default features.
+    categorical_attributes: Mapped[list] = mapped_column(JSON, default=list)
+    num_vectors: Mapped[int] = mapped_column(Integer, default=0)
+    next_chunk_seq: Mapped[int] = mapped_column(Integer, default=0)
+    next_auto_id: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = _now_column()
+    project: Mapped[Project] = relationship(back_populates="collections")
+
+
+class Chunk(Base):
+    """One appended batch.
+
+    kind "rows" adds vectors; "tombstone" deletes the listed ids inserted before it; "attributes"
+    sets attribute values of rows inserted before it (attach_automl_label).
+    """
+
+    __tablename__ = "chunks"
+    __table_args__ = (UniqueConstraint("collection_id", "seq"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    collection_id: Mapped[int] = mapped_column(
+        ForeignKey("collections.id", ondelete="CASCADE"), index=True
+    )
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    n_rows: Mapped[int] = mapped_column(Integer)
+    ids: Mapped[bytes] = mapped_column(LargeBinary)
+    vectors: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+    attributes: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+    created_at: Mapped[datetime] = _now_column()
+
+
+class Job(Base):
+    __tablename__ = "jobs"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    project_id: Mapped[int | None] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    collection_id: Mapped[int | None] = mapped_column(
+        ForeignKey("collections.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))  # "data" or "train"
+    action: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    error: Mapped[str | None] = mapped_column(Text)
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    step: Mapped[str | None] = mapped_column(String(200))
+    result: Mapped[dict | None] = mapped_column(JSON)
+    payload: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+    created_at: Mapped[datetime] = _now_column()
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Model(Base):
+    __tablename__ = "models"
+    __table_args__ = (UniqueConstraint("collection_id", "name"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    collection_id: Mapped[int] = mapped_column(
+        ForeignKey("collections.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(128))
+    task_type: Mapped[str] = mapped_column(String(16))
+    training_mode: Mapped[str] = mapped_column(String(16))
+    label_attribute: Mapped[str] = mapped_column(String(200))
+    categorical_features: Mapped[list] = mapped_column(JSON, default=list)
+    # How prediction data is matched to the model: {"numeric_names": [...], "named": bool}.
+    feature_layout: Mapped[dict | None] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default="training")  # training|ready|failed
+    job_id: Mapped[str | None] = mapped_column(String(64))
+    validation_metric: Mapped[dict | float | None] = mapped_column(JSON)
+    feature_importance: Mapped[list | None] = mapped_column(JSON)
+    leaderboard: Mapped[list | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = _now_column()
+
+
+class ModelArtifact(Base):
+    """The fitted pipeline's bytes, apart from `models` so listings never load them."""
+
+    __tablename__ = "model_artifacts"
+    model_id: Mapped[int] = mapped_column(
+        ForeignKey("models.id", ondelete="CASCADE"), primary_key=True
+    )
+    data: Mapped[bytes] = mapped_column(LargeBinary)

@@ -1,0 +1,250 @@
+"""Shared column logic for CSV files and flat JSON records.
+
+Each input column is described by a :class:`Column`; :func:`assemble` decides which columns
+hold ids, attributes and vector components and builds the :class:`ParsedRows`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .errors import IngestError
+from .types import ParsedRows, ParseOptions
+from .vectors import check_vector_dim, convert_vectors
+
+Where = Callable[[int], str]
+
+
+@dataclass
+class Column:
+    name: str
+    """Header name / JSON key, or ``column_<position>`` when the input has no names."""
+    position: int
+    nums: np.ndarray
+    """float64 value of each cell; NaN where the cell is missing or not a number."""
+    missing: np.ndarray
+    """bool: the cell is missing (empty, a missing marker, or JSON null)."""
+    nonnumeric: np.ndarray
+    """bool: the cell is present but not a number."""
+    source: pd.Series | None = None
+    """Where :meth:`values` comes from when ``raw`` is not given (converted only on demand)."""
+    raw: list | None = None
+    """Original cell values (str / int / float / bool; None when missing)."""
+
+    def values(self) -> list:
+        if self.raw is None:
+            if self.source is not None:
+                series = self.source.astype(object)
+                self.raw = series.where(series.notna(), None).tolist()
+            else:
+                self.raw = [None if np.isnan(v) else float(v) for v in self.nums]
+        return self.raw
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value if isinstance(value, str) else str(value)
+
+
+def _as_int(value: object, number: float) -> int:
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        try:
+            return int(value.strip())  # exact for long integers such as account numbers
+        except ValueError:
+            pass
+    return int(number)
+
+
+def attribute_values(column: Column, keep_numbers: bool) -> list:
+    """Cell values as attributes: numbers stay numbers for an explicitly listed column that is
+    entirely numeric (ints when every value is whole), otherwise strings; missing -> None."""
+    raw = column.values()
+    present = ~column.missing
+    finite = np.isfinite(column.nums[present])
+    if keep_numbers and not column.nonnumeric.any() and finite.all():
+        numbers = column.nums
+        if np.all(numbers[present] == np.round(numbers[present])):
+            return [
+                None if m else _as_int(r, n)
+                for r, n, m in zip(raw, numbers, column.missing, strict=True)
+            ]
+        return [None if m else float(n) for n, m in zip(numbers, column.missing, strict=True)]
+    return [None if m else _text(r) for r, m in zip(raw, column.missing, strict=True)]
+
+
+def _find(columns: list[Column], key: str | int, option: str, named: bool) -> Column:
+    """Resolve a column option given as a name, or a 0-based position."""
+    if isinstance(key, str) and named:
+        for col in columns:
+            if col.name == key:
+                return col
+        folded = [c for c in columns if c.name.casefold() == key.strip().casefold()]
+        if len(folded) == 1:
+            return folded[0]
+    if isinstance(key, str) and key.strip().isdigit():
+        key = int(key.strip())
+    if isinstance(key, int) and not isinstance(key, bool):
+        if 0 <= key < len(columns):
+            return columns[key]
+        raise IngestError(
+            f"{option} {key} is out of range: the file has {len(columns)} columns "
+            "(positions are 0-based)"
+        )
+    if not named:
+        raise IngestError(
+            f"{option} {key!r} names a column, but the file has no header row; "
+            "give a 0-based column position instead, or add a header row"
+        )
+    names = ", ".join(repr(c.name) for c in columns[:20])
+    more = ", ..." if len(columns) > 20 else ""
+    raise IngestError(
+        f"{option} {key!r} is not a column of the file; the columns are {names}{more}"
+    )
+
+
+def _example(column: Column, where: Where) -> str:
+    i = int(np.argmax(column.nonnumeric))
+    return f"{column.name!r} (e.g. {column.values()[i]!r} at {where(i)})"
+
+
+def assemble(
+    columns: list[Column], *, named: bool, options: ParseOptions, where: Where, n_rows: int
+) -> ParsedRows:
+    """Build ParsedRows from classified columns.
+
+    ``named`` says whether column names came from the input (CSV header / JSON keys).
+    """
+    check_vector_dim(options.vector_dim)
+    if n_rows == 0:
+        raise IngestError("the file has no data rows")
+    if not columns:
+        raise IngestError("the file has no columns")
+    used: dict[int, str] = {}
+
+    def claim(col: Column, option: str) -> Column:
+        if used.get(col.position, option) != option:
+            raise IngestError(
+                f"column {col.name!r} cannot be both {used[col.position]} and {option}"
+            )
+        used[col.position] = option
+        return col
+
+    id_col = None
+    if options.id_column is None:
+        if named:
+            listed = {
+                str(k).strip().casefold()
+                for k in [options.label_column, *options.attribute_columns]
+                if k
+            }
+            for wanted in ("string_id", "id"):
+                found = [
+                    c
+                    for c in columns
+                    if c.name.strip().casefold() == wanted and wanted not in listed
+                ]
+                if found:
+                    id_col = claim(found[0], "id_column")
+                    break
+    elif options.id_column != "":
+        id_col = claim(_find(columns, options.id_column, "id_column", named), "id_column")
+
+    def lookup(key: str | int, option: str) -> Column | None:
+        if options.optional_columns and named and isinstance(key, str):
+            if not any(c.name.strip().casefold() == key.strip().casefold() for c in columns):
+                return None
+        return _find(columns, key, option, named)
+
+    label_col = None
+    if options.label_column:
+        label_col = lookup(options.label_column, "label_column")
+        if label_col is not None:
+            label_col = claim(label_col, "label_column")
+    explicit: list[Column] = []
+    for key in options.attribute_columns or []:
+        col = lookup(key, "attribute column")
+        if col is None or col is label_col or any(c is col for c in explicit):
+            continue
+        explicit.append(claim(col, "an attribute column"))
+
+    vector_cols: list[Column] = []
+    auto_attrs: list[Column] = []
+    for col in columns:
+        if col.position in used:
+            continue
+        (auto_attrs if col.nonnumeric.any() else vector_cols).append(col)
+
+    hint = ""
+    if auto_attrs:
+        shown = "; ".join(_example(c, where) for c in auto_attrs[:5])
+        hint = f" (columns stored as attributes because they hold non-numeric values: {shown})"
+    if not vector_cols and options.require_vectors:
+        raise IngestError("the file has no numeric columns to use as vector components" + hint)
+    if options.vector_dim is not None and len(vector_cols) != options.vector_dim:
+        raise IngestError(
+            f"the file has {len(vector_cols)} numeric vector columns but the collection has "
+            f"vector_dim {options.vector_dim}{hint}"
+        )
+
+    if vector_cols:
+        values = np.column_stack([c.nums for c in vector_cols])
+    else:
+        values = np.zeros((n_rows, 0))
+    bad = np.isinf(values) | (np.abs(np.nan_to_num(values)) > float(np.finfo(np.float32).max))
+    if bad.any():
+        i, j = (int(k) for k in np.argwhere(bad)[0])
+        raise IngestError(
+            f"{where(i)}, column {vector_cols[j].name!r}: {vector_cols[j].values()[i]!r} is not "
+            "a finite float32 number (leave the cell empty for a missing value)"
+        )
+    vectors = convert_vectors(values.astype(np.float32), options.vector_type)
+
+    ids = None
+    if id_col is not None:
+        ids = [_text(v) for v in id_col.values()]
+        seen: dict[str, int] = {}
+        for i, value in enumerate(ids):
+            if value is None or not value.strip():
+                raise IngestError(f"{where(i)}: the id column {id_col.name!r} is empty")
+            value = value.strip()
+            ids[i] = value
+            if value in seen:
+                raise IngestError(
+                    f"id {value!r} appears twice ({where(seen[value])} and {where(i)}); "
+                    "ids must be unique"
+                )
+            seen[value] = i
+
+    attr_columns: list[tuple[str, list]] = []
+    if label_col is not None:
+        attr_columns.append(
+            (label_col.name if named else "label", attribute_values(label_col, True))
+        )
+    for col in explicit:
+        attr_columns.append((col.name, attribute_values(col, True)))
+    for col in auto_attrs:
+        attr_columns.append((col.name, attribute_values(col, False)))
+    if attr_columns:
+        names = [name for name, _ in attr_columns]
+        attributes = [
+            dict(zip(names, row, strict=True))
+            for row in zip(*(vals for _, vals in attr_columns), strict=True)
+        ]
+    else:
+        attributes = [{} for _ in range(n_rows)]
+
+    return ParsedRows(
+        ids=ids,
+        vectors=vectors,
+        attributes=attributes,
+        feature_names=[c.name for c in vector_cols] if named else None,
+    )

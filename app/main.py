@@ -1,0 +1,68 @@
+"""The FastAPI application: routers under /api, one error envelope, jobs recovered at start."""
+
+import logging
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+
+from app.api import automl, collections, errors, jobs, projects
+from app.api.deps import Api
+from app.api.limits import BodySizeLimit
+from app.config import Settings, get_settings
+from app.db.migrate import ensure_schema
+from app.db.session import Database
+from app.jobs.execute import recover_interrupted
+from app.jobs.runner import JobRunner, LocalRunner
+from app.services.accounts import register_keys_from_spec
+
+log = logging.getLogger(__name__)
+
+
+def make_runner(settings: Settings, db: Database) -> JobRunner:
+    if settings.broker_url:
+        from workers.runner import CeleryRunner
+
+        return CeleryRunner(settings.broker_url)
+    return LocalRunner(db, train_workers=settings.train_workers)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        db = Database(settings.resolved_database_url)
+        ensure_schema(db, auto_upgrade=not settings.broker_url)
+        with db.session() as session:
+            register_keys_from_spec(session, settings.api_keys)
+        runner = make_runner(settings, db)
+        app.state.api = Api(settings, db, runner)
+        if not settings.broker_url:
+            for job_id, kind in recover_interrupted(db):
+                runner.submit(job_id, kind)
+        try:
+            yield
+        finally:
+            runner.shutdown()
+            db.dispose()
+
+    app = FastAPI(
+        title="AutoML server",
+        description="Self-hosted AutoML with VecML's REST API: POST /api/<endpoint>, JSON bodies "
+                    "carrying user_api_key.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    api = APIRouter(prefix="/api")
+    for module in (projects, collections, jobs, automl):
+        api.include_router(module.router)
+    app.include_router(api)
+    errors.install(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+
+    @app.get("/health", tags=["health"])
+    def health() -> dict:
+        return {"success": True, "status": "ok"}
+
+    return app

@@ -1,0 +1,206 @@
+"""AutoML use cases: start a training job, predict, and read or delete models."""
+
+import threading
+from collections import OrderedDict
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.automl import FittedModel
+from app.db.models import Collection, Job, Model, ModelArtifact, User
+from app.errors import BadRequest, Conflict, NotFound
+from app.ingest import IngestError, ParseOptions, decode_file, parse_file
+from app.jobs.payload import pack
+from app.services.collections import get_collection
+from app.services.data import FILE_FORMATS
+from app.services.jobs import format_time, new_job
+from app.services.names import check_name
+from app.services.tables import Table, prediction_features
+from app.storage.collections import read_collection
+
+TRAINING_MODES = ("high_speed", "balanced", "high_accuracy", "auto")
+TASK_TYPES = ("classification", "regression")
+
+
+def _pending_data_jobs(session: Session, collection: Collection) -> bool:
+    return session.scalar(
+        select(Job.id).where(Job.collection_id == collection.id, Job.kind == "data",
+                             Job.status.in_(("pending", "in_progress"))).limit(1)
+    ) is not None
+
+
+def start_training(session: Session, user: User, body) -> Job:
+    check_name("model_name", body.model_name)
+    if body.training_mode not in TRAINING_MODES:
+        raise BadRequest(f"training_mode must be one of {', '.join(TRAINING_MODES)}; "
+                         f"got {body.training_mode!r}")
+    if body.task_type not in TASK_TYPES:
+        raise BadRequest(
+            f"task_type must be 'classification' or 'regression'; got {body.task_type!r}")
+    collection = get_collection(session, user, body.project_name, body.collection_name)
+    requested = [body.categorical_features, body.train_categorical_features]
+    if all(r is None for r in requested):  # default: what the uploader declared categorical
+        categorical = list(collection.categorical_attributes or [])
+    else:
+        categorical = list(dict.fromkeys(name for r in requested for name in r or []))
+    if body.label_attribute in categorical:
+        raise BadRequest(f"'{body.label_attribute}' is the label; it cannot also be a feature")
+    known = set(collection.attribute_names or []) | set(collection.feature_names or [])
+    if not _pending_data_jobs(session, collection):
+        if collection.num_vectors == 0:
+            raise BadRequest(f"collection '{collection.name}' has no data; add data first")
+        for name in [body.label_attribute, *categorical]:
+            if name not in known:
+                raise BadRequest(f"attribute '{name}' is not in collection '{collection.name}'; "
+                                 f"it has {sorted(known) or 'no attributes'}")
+    validation_id = None
+    if body.validation_dataset:
+        validation = get_collection(session, user, body.project_name, body.validation_dataset)
+        if validation.vector_type != collection.vector_type or (
+                collection.vector_type == "dense" and validation.vector_dim != collection.vector_dim
+                and not (validation.feature_names and collection.feature_names)):
+            raise BadRequest("validation_dataset must have the same vector type and dimension as "
+                             "the training dataset")
+        validation_id = validation.id
+    existing = session.scalar(
+        select(Model).where(Model.collection_id == collection.id, Model.name == body.model_name))
+    if existing is not None:
+        if existing.status != "failed":
+            raise Conflict(f"Model already exists: '{body.model_name}' in collection "
+                           f"'{collection.name}'; delete it first or pick another name")
+        session.delete(existing)
+        session.flush()
+    meta = {
+        "model_name": body.model_name, "task_type": body.task_type,
+        "training_mode": body.training_mode, "label_attribute": body.label_attribute,
+        "categorical_features": categorical, "validation_collection_id": validation_id,
+        "time_budget": body.time_budget, "seed": body.seed,
+    }
+    job = new_job(session, user, kind="train", action="train_automl_model", payload=pack(meta),
+                  project_id=collection.project_id, collection_id=collection.id)
+    session.add(Model(
+        collection_id=collection.id, name=body.model_name, task_type=body.task_type,
+        training_mode=body.training_mode, label_attribute=body.label_attribute,
+        categorical_features=categorical, status="training", job_id=job.id))
+    return job
+
+
+def get_model(session: Session, user: User, project_name: str, collection_name: str,
+              model_name: str, *, ready: bool = True) -> Model:
+    collection = get_collection(session, user, project_name, collection_name)
+    model = session.scalar(
+        select(Model).where(Model.collection_id == collection.id, Model.name == model_name))
+    if model is None:
+        raise NotFound(f"Model does not exist: '{model_name}' in collection '{collection_name}'")
+    if ready and model.status == "training":
+        raise Conflict(f"Model '{model_name}' is still training; poll get_automl_training_status")
+    if ready and model.status == "failed":
+        raise Conflict(f"Model '{model_name}' failed to train; see its training job for why")
+    return model
+
+
+class _ModelCache:
+    """Recently used fitted models, keyed by database and model id (an artifact never
+    changes)."""
+
+    def __init__(self, size: int = 8):
+        self._items: OrderedDict[tuple[str, int], FittedModel] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, session: Session, model: Model) -> FittedModel:
+        key = (str(session.get_bind().url), model.id)
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        artifact = session.get(ModelArtifact, model.id)
+        if artifact is None:
+            raise NotFound(f"Model '{model.name}' has no stored artifact")
+        fitted = FittedModel.from_bytes(artifact.data)
+        with self._lock:
+            self._items[key] = fitted
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return fitted
+
+    def drop(self, session: Session, model_id: int) -> None:
+        with self._lock:
+            self._items.pop((str(session.get_bind().url), model_id), None)
+
+
+model_cache = _ModelCache()
+
+
+def _inline_table(body, model: Model, max_file_bytes: int) -> Table:
+    if body.file_format not in FILE_FORMATS[:3]:
+        raise BadRequest(f"file_format must be csv, json or libsvm; got {body.file_format!r}")
+    try:
+        raw = decode_file(body.file_data, body.compression_type, max_bytes=max_file_bytes)
+        rows = parse_file(raw, ParseOptions(
+            file_format=body.file_format, has_field_names=body.has_field_names,
+            id_column=body.id_column,
+            attribute_columns=[*model.categorical_features, model.label_attribute],
+            vector_type="dense" if body.file_format == "libsvm" else None,
+            libsvm_label_name=model.label_attribute, optional_columns=True,
+        ))
+    except IngestError as err:
+        raise BadRequest(str(err)) from err
+    attributes: dict[str, list] = {}
+    for name in {k for row in rows.attributes for k in row}:
+        attributes[name] = [row.get(name) for row in rows.attributes]
+    return Table(vectors=rows.vectors, feature_names=rows.feature_names, attributes=attributes)
+
+
+def predict(session: Session, user: User, body, *, max_file_bytes: int) -> dict:
+    model = get_model(session, user, body.project_name, body.collection_name, body.model_name)
+    if body.prediction_dataset:
+        source = get_collection(session, user, body.project_name, body.prediction_dataset)
+        data = read_collection(session, source)
+        if data.n == 0:
+            raise BadRequest(f"prediction dataset '{source.name}' has no data")
+        table = Table(data.vectors, data.feature_names, data.attributes)
+    elif body.file_data:
+        table = _inline_table(body, model, max_file_bytes)
+    else:
+        raise BadRequest("give either prediction_dataset or file_data (with file_format)")
+    fitted = model_cache.get(session, model)
+    features, truth = prediction_features(
+        table, model.feature_layout, model.categorical_features, model.label_attribute)
+    result = fitted.evaluate(features, truth)
+    response = {"success": True, "num_samples": result.num_labelled,
+                "predictions": result.predictions}
+    if result.metric is not None:
+        response["prediction_metric"] = result.metric
+    if body.return_probabilities and model.task_type == "classification":
+        response["classes"] = fitted.classes_
+        response["probabilities"] = result.probabilities.tolist()
+    return response
+
+
+def validation_metric(session: Session, user: User, body) -> dict:
+    model = get_model(session, user, body.project_name, body.collection_name, body.model_name)
+    return {"success": True, "validation_metric": model.validation_metric}
+
+
+def feature_importance(session: Session, user: User, body) -> dict:
+    model = get_model(session, user, body.project_name, body.collection_name, body.model_name)
+    return {"success": True, "feature_importance": model.feature_importance or []}
+
+
+def list_models(session: Session, user: User, project_name: str, collection_name: str) -> dict:
+    collection = get_collection(session, user, project_name, collection_name)
+    models = session.scalars(
+        select(Model).where(Model.collection_id == collection.id, Model.status == "ready")
+        .order_by(Model.id))
+    infos = [[m.name, m.task_type, m.training_mode, m.label_attribute,
+              m.created_at and format_time(m.created_at).replace(" ", ", ", 1)[:-3]]
+             for m in models]
+    return {"success": True, "model_infos": infos}
+
+
+def delete_model(session: Session, user: User, body) -> None:
+    model = get_model(session, user, body.project_name, body.collection_name, body.model_name,
+                      ready=False)
+    model_cache.drop(session, model.id)
+    session.delete(model)

@@ -1,0 +1,95 @@
+"""Async jobs as users see them: creation, ownership and the status views."""
+
+import secrets
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.db.models import Job, Model, User, utcnow
+from app.errors import NotFound
+from app.jobs.payload import unpack
+
+
+def new_job(
+    session: Session, user: User, *, kind: str, action: str, payload: bytes,
+    project_id: int | None, collection_id: int | None,
+) -> Job:
+    job = Job(
+        id=f"{action}-{secrets.token_hex(12)}",
+        user_id=user.id,
+        kind=kind,
+        action=action,
+        project_id=project_id,
+        collection_id=collection_id,
+        status="pending",
+        payload=payload,
+        created_at=utcnow(),
+    )
+    session.add(job)
+    session.flush()
+    return job
+
+
+def get_job(session: Session, user: User, job_id: object) -> Job:
+    """A job of another user is reported exactly like one that does not exist."""
+    job = session.get(Job, job_id) if isinstance(job_id, str) else None
+    if job is None or job.user_id != user.id:
+        raise NotFound(f"Job does not exist: {job_id!r}")
+    return job
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def format_time(moment: datetime | None) -> str | None:
+    """VecML's "2025/01/15 14:30:25", in the server's local time."""
+    return _aware(moment).astimezone().strftime("%Y/%m/%d %H:%M:%S") if moment else None
+
+
+def format_duration(job: Job) -> str:
+    if job.started_at is None:
+        seconds = 0
+    else:
+        end = _aware(job.finished_at) if job.finished_at else datetime.now(UTC)
+        seconds = max(0, int((end - _aware(job.started_at)).total_seconds()))
+    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+def status_view(session: Session, job: Job) -> dict:
+    """Documented fields first; `progress`, `current_step` and job details are extensions."""
+    view: dict = {
+        "success": True,
+        "job_id": job.id,
+        "job_type": job.action,
+        "status": job.status,
+        "start_time": format_time(job.started_at or job.created_at),
+        "duration": format_duration(job),
+        "progress": round(job.progress or 0.0, 3),
+        "current_step": job.step,
+    }
+    if job.kind == "train":
+        model = session.scalar(select(Model).where(Model.job_id == job.id))
+        request = unpack(job.payload)[0] if model is None else {}
+        view["task_type"] = model.task_type if model else request.get("task_type")
+        view["model_name"] = model.name if model else request.get("model_name")
+        view["label_attribute"] = model.label_attribute if model else request.get(
+            "label_attribute")
+        if job.status == "finished" and model is not None:
+            view["validation_metric"] = model.validation_metric
+            view["leaderboard"] = model.leaderboard
+    if job.status == "failed":
+        view["error"] = job.error or "the job failed"
+    if job.result:
+        view.update(job.result)
+    return view
+
+
+def finish_job(job: Job, result: dict | None) -> None:
+    job.status = "finished"
+    job.progress = 1.0
+    job.step = None
+    job.result = result
+    job.finished_at = utcnow()
+    job.payload = None  # its input is applied; keep the database small

@@ -1,0 +1,45 @@
+"""Projects belong to one user; every lookup goes through `get_project`, the owner check."""
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.db.models import Project, User
+from app.errors import Conflict, NotFound
+from app.services.names import check_name
+
+
+def get_project(session: Session, user: User, name: str) -> Project:
+    project = session.scalar(
+        select(Project).where(Project.user_id == user.id, Project.name == name)
+    )
+    if project is None:
+        raise NotFound(f"Project does not exist: '{name}'")
+    return project
+
+
+def create_project(session: Session, user: User, name: str, application: str | None) -> Project:
+    check_name("project_name", name)
+    exists = session.scalar(
+        select(Project.id).where(Project.user_id == user.id, Project.name == name)
+    )
+    if exists is not None:
+        raise Conflict(f"Project already exists: '{name}'")
+    project = Project(user_id=user.id, name=name, application=application)
+    session.add(project)
+    try:
+        session.flush()
+    except IntegrityError as err:
+        raise Conflict(f"Project already exists: '{name}'") from err
+    return project
+
+
+def delete_project(session: Session, user: User, name: str) -> None:
+    """Deletes the project with its datasets, vectors, jobs and models (database cascades)."""
+    session.delete(get_project(session, user, name))
+
+
+def list_projects(session: Session, user: User) -> list[Project]:
+    return list(
+        session.scalars(select(Project).where(Project.user_id == user.id).order_by(Project.id))
+    )

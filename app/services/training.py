@@ -1,0 +1,103 @@
+"""The training job: read the dataset, fit with the engine, store the fitted pipeline."""
+
+import time
+
+from sqlalchemy import select
+
+from app import automl
+from app.db.models import Collection, Job, Model, ModelArtifact
+from app.db.session import Database
+from app.errors import BadRequest
+from app.jobs.payload import unpack
+from app.services.jobs import finish_job
+from app.services.tables import Table, prediction_features, training_features
+from app.storage.collections import read_collection
+
+DATA_WAIT_SECONDS = 600
+PROGRESS_INTERVAL_SECONDS = 1.0
+
+
+def _wait_for_earlier_data_jobs(db: Database, job: Job) -> None:
+    """Training right after an upload sees that upload's rows: wait for the collection's data
+    jobs queued before this one."""
+    deadline = time.monotonic() + DATA_WAIT_SECONDS
+    while True:
+        with db.session() as session:
+            busy = session.scalar(
+                select(Job.id).where(
+                    Job.collection_id == job.collection_id, Job.kind == "data",
+                    Job.status.in_(("pending", "in_progress")), Job.created_at <= job.created_at,
+                ).limit(1))
+        if busy is None:
+            return
+        if time.monotonic() > deadline:
+            raise BadRequest("the dataset's uploads did not finish in time; train again later")
+        time.sleep(0.2)
+
+
+def _table(session, collection_id: int) -> tuple[Collection, Table]:
+    collection = session.get(Collection, collection_id)
+    if collection is None:
+        raise BadRequest("the dataset was deleted before training started")
+    data = read_collection(session, collection)
+    return collection, Table(data.vectors, data.feature_names, data.attributes)
+
+
+def _progress_writer(db: Database, job_id: str):
+    last = [0.0]
+
+    def report(fraction: float, step: str) -> None:
+        now = time.monotonic()
+        if now - last[0] < PROGRESS_INTERVAL_SECONDS and fraction < 1.0:
+            return
+        last[0] = now
+        with db.session() as session:
+            job = session.get(Job, job_id)
+            if job is not None:
+                job.progress = max(0.0, min(1.0, float(fraction)))
+                job.step = step[:200]
+
+    return report
+
+
+def run_training_job(db: Database, job: Job) -> None:
+    """Runs outside any long transaction; the model and the job's end are stored in one."""
+    meta, _ = unpack(job.payload)
+    _wait_for_earlier_data_jobs(db, job)
+    label, categorical = meta["label_attribute"], meta["categorical_features"]
+    with db.session() as session:
+        collection, table = _table(session, job.collection_id)
+        features, labels, layout = training_features(table, label, categorical)
+        validation = None
+        if meta.get("validation_collection_id"):
+            _, valid_table = _table(session, meta["validation_collection_id"])
+            valid_x, valid_y = prediction_features(valid_table, layout, categorical, label)
+            if valid_y is None or all(v is None for v in valid_y):
+                raise BadRequest(f"validation_dataset has no values for label '{label}'")
+            keep = [i for i, v in enumerate(valid_y) if v is not None]
+            valid_x = automl.Features(
+                numeric=valid_x.numeric[keep], numeric_names=valid_x.numeric_names,
+                categorical={k: [v[i] for i in keep] for k, v in valid_x.categorical.items()})
+            validation = (valid_x, [valid_y[i] for i in keep])
+    try:
+        result = automl.train(
+            features, labels, task=meta["task_type"], mode=meta["training_mode"],
+            validation=validation, time_budget=meta.get("time_budget"),
+            seed=meta.get("seed") or 0, progress=_progress_writer(db, job.id))
+    except automl.TrainingError as err:
+        raise BadRequest(str(err)) from err
+    artifact = result.model.to_bytes()
+    with db.session() as session:
+        current = session.get(Job, job.id, with_for_update=True)
+        if current is None or current.status != "in_progress":
+            return  # failed meanwhile (e.g. declared interrupted after a restart): keep it so
+        model = session.scalar(select(Model).where(Model.job_id == job.id))
+        if model is None:
+            raise BadRequest("the model was deleted while it trained")
+        model.status = "ready"
+        model.feature_layout = layout
+        model.validation_metric = result.validation_metric
+        model.leaderboard = result.leaderboard
+        model.feature_importance = result.feature_importance
+        session.merge(ModelArtifact(model_id=model.id, data=artifact))
+        finish_job(current, {"num_training_samples": features.n_rows})
