@@ -141,7 +141,6 @@ def _inline_table(body, model: Model, max_file_bytes: int) -> Table:
             file_format=body.file_format, has_field_names=body.has_field_names,
             id_column=body.id_column,
             attribute_columns=[*model.categorical_features, model.label_attribute],
-            vector_type="dense" if body.file_format == "libsvm" else None,
             libsvm_label_name=model.label_attribute, optional_columns=True,
         ))
     except IngestError as err:

@@ -101,6 +101,12 @@ def prediction_features(table: Table, layout: dict, categorical: list[str], labe
                 for n in names])
     else:
         keep, _, _ = numeric_layout(table, {label, *categorical})
+        if sp.issparse(table.vectors) and len(keep) == table.vectors.shape[1] < len(names):
+            # sparse rows only reach their highest index: the rest are implicit zeros
+            v = sp.csr_matrix(table.vectors)
+            widened = sp.csr_matrix((v.data, v.indices, v.indptr), shape=(table.n, len(names)))
+            table = Table(widened, None, table.attributes)
+            keep = list(range(len(names)))
         if len(keep) != len(names):
             raise BadRequest(f"the prediction data has {len(keep)} numeric values per row but the "
                              f"model was trained on {len(names)}")

@@ -176,3 +176,44 @@ def test_regression_with_validation_dataset_and_unlabelled_rows(client, project)
     assert isinstance(result["prediction_metric"], float) and result["prediction_metric"] < 2.0
     assert result["num_samples"] == 79 and len(result["predictions"]) == 80
     assert "regression" in client.ok("list_automl_model_infos", **where)["model_infos"][0]
+
+
+def test_sparse_libsvm_train_and_inline_predictions(client, project):
+    rng = np.random.default_rng(5)
+    lines = []
+    for _ in range(300):
+        idx = sorted(rng.choice(50, size=5, replace=False))
+        vals = rng.normal(size=5)
+        label = int(sum(v for i, v in zip(idx, vals, strict=True) if i < 10) > 0)
+        lines.append(f"{label} " + " ".join(f"{i + 1}:{v:.4f}" for i, v in zip(idx, vals,
+                                                                             strict=True)))
+    raw = "\n".join(lines).encode()
+    where = {"project_name": project, "collection_name": "svm"}
+    client.finished(client.ok("upload", **where, file_format="libsvm",
+                              file_data=base64.b64encode(raw).decode())["job_id"])
+    assert client.ok("get_collection_info", **where)["vector_type"] == "sparse"
+    job = client.ok("train_automl_model", **where, model_name="s", training_mode="high_speed",
+                    task_type="classification", label_attribute="label")["job_id"]
+    client.finished(job, "get_automl_training_status")
+    # an inline libsvm file whose highest index is below the training width still predicts
+    short = "\n".join(["1 1:0.5 3:1.0", "0 2:-1.0"]).encode()
+    result = client.ok("automl_predict", **where, model_name="s", file_format="libsvm",
+                       file_data=base64.b64encode(short).decode())
+    assert len(result["predictions"]) == 2 and result["num_samples"] == 2
+    result = client.ok("automl_predict", **where, model_name="s", file_format="libsvm",
+                       file_data=base64.b64encode(raw).decode())
+    assert result["prediction_metric"]["accuracy"] > 0.6
+
+
+def test_inline_json_records_and_gzip(client, trained):
+    import gzip
+    import json
+
+    where, _ = trained
+    x, attributes, _ = make_rows(20, 9)
+    records = [{**{f"f{j}": float(v) for j, v in enumerate(row)}, **a}
+               for row, a in zip(x, attributes, strict=True)]
+    raw = gzip.compress(json.dumps(records).encode())
+    result = client.ok("automl_predict", **where, model_name="m1", file_format="json",
+                       compression_type="gzip", file_data=base64.b64encode(raw).decode())
+    assert result["num_samples"] == 20 and len(result["predictions"]) == 20
