@@ -51,9 +51,7 @@ def _select_rows(X: Features, rows: list[int]) -> Features:
     index = np.asarray(rows, dtype=np.int64)
     numeric = X.numeric[index] if X.numeric is not None else None
     categorical = {
-        name: [values[i] for i in rows]
-        if isinstance(values, list)
-        else list(np.asarray(values, dtype=object)[index])
+        name: np.asarray(values, dtype=object)[index].tolist()
         for name, values in X.categorical.items()
     }
     return Features(numeric, list(X.numeric_names), categorical)
@@ -194,7 +192,10 @@ def _train(X, y, task, mode, validation, time_budget, seed, progress, threads) -
     oof = blend([r.oof for r in results], weights)
     metric = _oof_metric(task, labels, y_enc[rows], oof)
     if validation is not None:
-        evaluated = model.evaluate(*validation)
+        try:
+            evaluated = model.evaluate(*validation)
+        except ValueError as exc:
+            raise TrainingError(f"validation dataset: {exc}") from exc
         if evaluated.metric is not None:
             metric = evaluated.metric
 

@@ -128,7 +128,7 @@ def _extra_learners(n_rows: int, n_cols: int, n_classes: int) -> list[Learner]:
             "lgbm_deep",
             {
                 **base,
-                "learning_rate": 0.03,
+                "learning_rate": 0.03 if n_rows >= 5000 else 0.05,
                 "num_leaves": 255 if n_rows >= 5000 else 63,
                 "min_data_in_leaf": max(2, base["min_data_in_leaf"] // 2),
                 "feature_fraction": 0.5,
@@ -158,8 +158,8 @@ def plan_for(mode: str, n_rows: int, n_cols: int, n_classes: int) -> ModePlan:
         return ModePlan(mode, tuple(balanced[:1]), 5, 10_000, 0.2, False, False, budget, 1)
     if mode == "balanced":
         learners = tuple(balanced)
-        return ModePlan(mode, learners, 5, 30_000, 0.2, True, False, budget, len(learners))
+        return ModePlan(mode, learners, 5, 100_000, 0.2, True, False, budget, len(learners))
     if mode == "high_accuracy":
         learners = tuple(balanced + _extra_learners(n_rows, n_cols, n_classes))
-        return ModePlan(mode, learners, 5, 200_000, 0.2, True, True, budget, len(balanced))
+        return ModePlan(mode, learners, 5, 100_000, 0.2, True, True, budget, len(balanced))
     raise ValueError(f"unknown mode {mode!r}")

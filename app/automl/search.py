@@ -96,7 +96,10 @@ def run_candidates(
     results: list[CandidateResult] = []
     for i, learner in enumerate(learners):
         limit = deadline
-        if i > 0 and deadline is not None:
+        if i == 0 and deadline is not None:
+            # Leave a little time to predict and wrap up after the fallback is cut short.
+            limit = deadline - 0.1 * max(0.0, deadline - time.monotonic())
+        elif deadline is not None:
             limit = deadline - reserve(results)
             if time.monotonic() >= limit:
                 break

@@ -1,7 +1,7 @@
 """Data insertion and deletion. Requests are checked at once (bad input: 400, nothing queued);
 the write itself runs as a job that appends one chunk, all of it or nothing."""
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 
 from sqlalchemy.orm import Session
 
@@ -142,7 +142,7 @@ def delete_data(session: Session, user: User, project_name: str, collection_name
                    project_id=collection.project_id, collection_id=collection.id)
 
 
-# ---- job bodies: run by a worker, inside one transaction that also marks the job finished ----
+# ---- job bodies: run by a worker ----
 
 def _decode_rows(meta: dict, blobs: dict[str, bytes]) -> ParsedRows:
     columns = codec.decode_attributes(blobs["attributes"])
@@ -169,20 +169,37 @@ def _label_values(rows: ParsedRows, attribute_name: str) -> list:
                      f"found {sorted(columns)}")
 
 
-def run_data_job(session: Session, job: Job) -> dict:
-    """Apply a data job to its collection and return the result fields for its status."""
+@dataclass
+class PreparedData:
+    """A data job's input decoded and parsed, ready to apply under the collection lock."""
+
+    meta: dict
+    rows: ParsedRows | None
+
+
+def prepare_data_job(session: Session, job: Job) -> PreparedData:
+    """The slow part (parsing a file), done before taking any lock."""
     meta, blobs = unpack(job.payload)
+    if job.action == "delete_data":
+        return PreparedData(meta, None)
+    if "file" not in blobs:
+        return PreparedData(meta, _decode_rows(meta, blobs))
+    options = ParseOptions(**meta["options"])
+    if options.file_format == "binary" and options.vector_dim is None:
+        collection = session.get(Collection, job.collection_id)
+        options.vector_dim = collection.vector_dim if collection else None
+    return PreparedData(meta, _ingest(parse_file, blobs["file"], options))
+
+
+def apply_data_job(session: Session, job: Job, prepared: PreparedData) -> dict:
+    """Apply a prepared data job to its collection; returns the result fields of its status.
+    Runs in the transaction that also marks the job finished."""
+    meta, rows = prepared.meta, prepared.rows
     collection = lock_collection(session, job.collection_id)
     if collection is None:
         raise BadRequest("the collection was deleted before this job ran")
     if job.action == "delete_data":
         return {"num_deleted": delete_ids(session, collection, meta["ids"])}
-    if "file" not in blobs:
-        return {"num_inserted": append_rows(session, collection, _decode_rows(meta, blobs))}
-    options = ParseOptions(**meta["options"])
-    if options.file_format == "binary" and options.vector_dim is None:
-        options.vector_dim = collection.vector_dim
-    rows = _ingest(parse_file, blobs["file"], options)
     if job.action == "attach_automl_label":
         name = meta["attribute_name"]
         count = set_attribute(session, collection, name, _label_values(rows, name), rows.ids)
