@@ -101,6 +101,28 @@ def _choose(
     return chosen
 
 
+def _leaderboard(
+    results: list[CandidateResult], weights: np.ndarray, score: float, scorer: Scorer
+) -> list[dict]:
+    """Out-of-fold score per candidate (+ the ensemble, if one was chosen), best first."""
+
+    def entry(name: str, value: float, seconds: float) -> dict:
+        return {
+            "model": name,
+            "score": float(value),
+            "metric": scorer.name,
+            "fit_seconds": round(seconds, 3),
+        }
+
+    board = [entry(r.learner.name, r.score, r.fit_seconds) for r in results]
+    used = [r for r, w in zip(results, weights, strict=True) if w > 0]
+    if len(used) > 1:
+        name = "ensemble(" + ", ".join(r.learner.name for r in used) + ")"
+        board.append(entry(name, score, sum(r.fit_seconds for r in used)))
+    # Stable sort: on ties the earlier entry (the simpler model) stays first.
+    return sorted(board, key=lambda e: scorer.sort_key(e["score"]))
+
+
 def _oof_metric(task: str, labels: LabelCodec, y: np.ndarray, pred: np.ndarray):
     if task == "regression":
         return regression_metric(y, pred)
@@ -199,28 +221,7 @@ def _train(X, y, task, mode, validation, time_budget, seed, progress, threads) -
         if evaluated.metric is not None:
             metric = evaluated.metric
 
-    leaderboard = [
-        {
-            "model": r.learner.name,
-            "score": float(r.score),
-            "metric": scorer.name,
-            "fit_seconds": round(r.fit_seconds, 3),
-        }
-        for r in results
-    ]
-    if np.count_nonzero(weights) > 1:
-        leaderboard.append(
-            {
-                "model": "ensemble(" + ", ".join(m.name for m in members) + ")",
-                "score": float(score),
-                "metric": scorer.name,
-                "fit_seconds": round(
-                    sum(r.fit_seconds for r, w in zip(results, weights, strict=True) if w > 0), 3
-                ),
-            }
-        )
-    # Stable sort: on ties the earlier entry (the simpler model) stays first.
-    leaderboard.sort(key=lambda entry: scorer.sort_key(entry["score"]))
+    leaderboard = _leaderboard(results, weights, score, scorer)
     report(1.0, "done")
     return TrainResult(model, metric, leaderboard, model.feature_importance())
 

@@ -127,6 +127,10 @@ class Job(Base):
     step: Mapped[str | None] = mapped_column(String(200))
     result: Mapped[dict | None] = mapped_column(JSON)
     payload: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Written by the worker while it runs the job; a stale one means the worker died.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cancel_requested: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = _now_column()
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -6,36 +6,88 @@ drains the collection's queue, oldest first, so no runner has to keep that order
 """
 
 import logging
+import threading
 import time
+from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, or_, select, update
 
 from app.db.models import Job, Model, utcnow
 from app.db.session import Database
 from app.errors import AppError
 from app.services.data import apply_data_job, discard_failed_upload, prepare_data_job
-from app.services.jobs import finish_job
+from app.services.jobs import finish_job, still_ours
 from app.services.training import run_training_job
+from app.storage.collections import lock_collection
 
 log = logging.getLogger(__name__)
 OPEN = ("pending", "in_progress")
 PEER_WAIT_SECONDS = 600
+HEARTBEAT_SECONDS = 5.0
+STALE_SECONDS = 30.0
+MAX_ATTEMPTS = 3
 
 
-def claim(db: Database, job_id: str) -> bool:
+def claim(db: Database, job_id: str) -> int | None:
+    """Take a job: a pending one, or one whose worker stopped sending heartbeats (it died).
+    Returns this run's attempt number, which its final commit must still match."""
+    now = utcnow()
+    stale = now - timedelta(seconds=STALE_SECONDS)
     with db.session() as session:
         claimed = session.execute(
             update(Job)
-            .where(Job.id == job_id, Job.status == "pending")
-            .values(status="in_progress", started_at=utcnow())
+            .where(Job.id == job_id, or_(
+                Job.status == "pending",
+                (Job.status == "in_progress") & (Job.heartbeat_at < stale)))
+            .values(status="in_progress", started_at=func.coalesce(Job.started_at, now),
+                    heartbeat_at=now, attempts=Job.attempts + 1)
         ).rowcount
-    return claimed == 1
+        if claimed != 1:
+            return None
+        attempt = session.scalar(select(Job.attempts).where(Job.id == job_id))
+    if attempt > MAX_ATTEMPTS:
+        fail(db, job_id, f"the worker running this job stopped {MAX_ATTEMPTS} times; giving up")
+        return None
+    return attempt
 
 
-def fail(db: Database, job_id: str, message: str) -> None:
+class Heartbeat:
+    """Refreshes a claimed job's heartbeat from a background thread while its body runs."""
+
+    def __init__(self, db: Database, job_id: str, attempt: int):
+        self._db, self._job_id, self._attempt = db, job_id, attempt
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, daemon=True,
+                                        name=f"heartbeat-{job_id}")
+
+    def _beat(self) -> None:
+        while not self._stop.wait(HEARTBEAT_SECONDS):
+            try:
+                with self._db.session() as session:
+                    session.execute(
+                        update(Job)
+                        .where(Job.id == self._job_id, Job.attempts == self._attempt,
+                               Job.status == "in_progress")
+                        .values(heartbeat_at=utcnow()))
+            except Exception:  # the database may be briefly away; the next beat retries
+                log.warning("heartbeat of job %s failed", self._job_id, exc_info=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_):
+        self._stop.set()
+        self._thread.join()
+
+
+def fail(db: Database, job_id: str, message: str, *, attempt: int | None = None) -> None:
+    """End a job as failed; with `attempt`, only if that run still holds it."""
     with db.session() as session:
         job = session.get(Job, job_id)
         if job is None or job.status in ("finished", "failed"):
+            return
+        if attempt is not None and job.attempts != attempt:
             return
         job.status = "failed"
         job.error = message
@@ -49,15 +101,17 @@ def fail(db: Database, job_id: str, message: str) -> None:
         job.payload = None
 
 
-def _guarded(db: Database, job_id: str, body) -> None:
-    """Run `body`; any failure ends the job as failed with a reason, never in_progress."""
+def _guarded(db: Database, job_id: str, attempt: int, body) -> None:
+    """Run `body(attempt)` under a heartbeat; any failure ends the job as failed with a
+    reason, never in_progress."""
     try:
-        body()
+        with Heartbeat(db, job_id, attempt):
+            body(attempt)
     except AppError as err:
-        fail(db, job_id, err.message)
+        fail(db, job_id, err.message, attempt=attempt)
     except Exception as err:  # a bug or an unexpected library error
         log.exception("job %s crashed", job_id)
-        fail(db, job_id, f"internal error: {type(err).__name__}: {err}")
+        fail(db, job_id, f"internal error: {type(err).__name__}: {err}", attempt=attempt)
 
 
 def run_job(db: Database, job_id: str) -> None:
@@ -68,17 +122,19 @@ def run_job(db: Database, job_id: str) -> None:
         kind, collection_id = job.kind, job.collection_id
     if kind == "data":
         drain_collection(db, collection_id)
-    elif claim(db, job_id):
-        _guarded(db, job_id, lambda: _train(db, job_id))
+        return
+    attempt = claim(db, job_id)
+    if attempt is not None:
+        _guarded(db, job_id, attempt, lambda attempt: _train(db, job_id, attempt))
 
 
-def _train(db: Database, job_id: str) -> None:
+def _train(db: Database, job_id: str, attempt: int) -> None:
     with db.session() as session:
         job = session.get(Job, job_id)
         if job is None:
             return
         _ = job.payload  # load it before the session closes
-    run_training_job(db, job)
+    run_training_job(db, job, attempt)
 
 
 def drain_collection(db: Database, collection_id: int | None) -> None:
@@ -86,27 +142,27 @@ def drain_collection(db: Database, collection_id: int | None) -> None:
     waited_since = None
     while True:
         with db.session() as session:
-            oldest = session.execute(
-                select(Job.id, Job.status)
+            oldest = session.scalar(
+                select(Job.id)
                 .where(Job.collection_id == collection_id, Job.kind == "data",
                        Job.status.in_(OPEN))
-                .order_by(Job.created_at, Job.id).limit(1)
-            ).first()
+                .order_by(Job.created_at, Job.id).limit(1))
         if oldest is None:
             return
-        job_id, status = oldest
-        if status == "in_progress" or not claim(db, job_id):
-            # another worker is applying it; the order says wait for it
+        attempt = claim(db, oldest)
+        if attempt is None:
+            # another live worker is applying it; the order says wait for it
             waited_since = waited_since or time.monotonic()
             if time.monotonic() - waited_since > PEER_WAIT_SECONDS:
                 return
             time.sleep(0.05)
             continue
         waited_since = None
-        _guarded(db, job_id, lambda job_id=job_id: _apply_data(db, job_id))
+        _guarded(db, oldest, attempt,
+                 lambda attempt, job_id=oldest: _apply_data(db, job_id, attempt))
 
 
-def _apply_data(db: Database, job_id: str) -> None:
+def _apply_data(db: Database, job_id: str, attempt: int) -> None:
     with db.session() as session:
         job = session.get(Job, job_id)
         if job is None:
@@ -114,9 +170,11 @@ def _apply_data(db: Database, job_id: str) -> None:
         prepared = prepare_data_job(session, job)
     with db.session() as session:
         job = session.get(Job, job_id)
-        if job is None or job.status != "in_progress":
-            return
-        finish_job(job, apply_data_job(session, job, prepared))
+        if job is not None:
+            lock_collection(session, job.collection_id)
+            session.refresh(job)
+        if still_ours(job, attempt):
+            finish_job(job, apply_data_job(session, job, prepared))
 
 
 def recover_interrupted(db: Database) -> list[tuple[str, str]]:

@@ -93,3 +93,8 @@ def finish_job(job: Job, result: dict | None) -> None:
     job.result = result
     job.finished_at = utcnow()
     job.payload = None  # its input is applied; keep the database small
+
+
+def still_ours(job: Job | None, attempt: int) -> bool:
+    """True when `job` is still claimed by run `attempt` (not failed, cancelled, re-claimed)."""
+    return job is not None and job.status == "in_progress" and job.attempts == attempt

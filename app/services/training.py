@@ -9,7 +9,7 @@ from app.db.models import Collection, Job, Model, ModelArtifact
 from app.db.session import Database
 from app.errors import BadRequest
 from app.jobs.payload import unpack
-from app.services.jobs import finish_job
+from app.services.jobs import finish_job, still_ours
 from app.services.tables import Table, prediction_features, training_features
 from app.storage.collections import read_collection
 
@@ -60,7 +60,7 @@ def _progress_writer(db: Database, job_id: str):
     return report
 
 
-def run_training_job(db: Database, job: Job) -> None:
+def run_training_job(db: Database, job: Job, attempt: int) -> None:
     """Runs outside any long transaction; the model and the job's end are stored in one."""
     meta, _ = unpack(job.payload)
     _wait_for_earlier_data_jobs(db, job)
@@ -89,8 +89,8 @@ def run_training_job(db: Database, job: Job) -> None:
     artifact = result.model.to_bytes()
     with db.session() as session:
         current = session.get(Job, job.id, with_for_update=True)
-        if current is None or current.status != "in_progress":
-            return  # failed meanwhile (e.g. declared interrupted after a restart): keep it so
+        if not still_ours(current, attempt):
+            return  # cancelled, failed or re-claimed meanwhile: this run's result is void
         model = session.scalar(select(Model).where(Model.job_id == job.id))
         if model is None:
             raise BadRequest("the model was deleted while it trained")

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 10:33:26.107857
+Create Date: 2026-11-27 10:58:31.509221
 """
 
 from collections.abc import Sequence
@@ -134,6 +134,9 @@ def upgrade() -> None:
         sa.Column("step", sa.String(length=200), nullable=True),
         sa.Column("result", sa.JSON(), nullable=True),
         sa.Column("payload", sa.LargeBinary(), nullable=True),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("heartbeat_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("cancel_requested", sa.Boolean(), nullable=False),
         sa.Column(
             "created_at",
             sa.DateTime(timezone=True),

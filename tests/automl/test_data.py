@@ -107,7 +107,7 @@ def test_many_classes_with_a_singleton():
     y.append("lonely")  # a class with a single member
     features = Features(X, [f"x{i}" for i in range(5)], {})
     for mode in ("high_speed", "balanced"):
-        result = train(features, y, task="classification", mode=mode, time_budget=6)
+        result = train(features, y, task="classification", mode=mode, time_budget=4)
         assert len(result.model.classes_) == n_classes + 1
         assert result.validation_metric["accuracy"] > 0.5
         assert result.model.predict_proba(features).shape == (len(y), n_classes + 1)
@@ -115,7 +115,7 @@ def test_many_classes_with_a_singleton():
 
 def test_wide_data():
     rng = np.random.default_rng(10)
-    X = rng.standard_normal((200, 1000)).astype(np.float32)
+    X = rng.standard_normal((150, 1000)).astype(np.float32)
     y = (X[:, 5] - X[:, 700] > 0).astype(int).tolist()
     result = train(
         Features(X, [f"w{i}" for i in range(1000)], {}), y, task="classification", mode="high_speed"

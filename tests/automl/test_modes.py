@@ -22,7 +22,7 @@ METRIC_KEYS = {
 def test_binary(mode):
     X, y = make_data("binary", n=400, seed=1)
     Xt, yt = make_data("binary", n=200, seed=2)
-    result = train(X, y, task="classification", mode=mode, time_budget=6)
+    result = train(X, y, task="classification", mode=mode, time_budget=4)
     assert set(result.validation_metric) == METRIC_KEYS
     assert result.validation_metric["auc"] > 0.85
     assert result.model.classes_ == ["no", "yes"]
@@ -43,7 +43,7 @@ def test_binary(mode):
 def test_multiclass(mode):
     X, y = make_data("multiclass", n=450, seed=3)
     Xt, yt = make_data("multiclass", n=200, seed=4)
-    result = train(X, y, task="classification", mode=mode, time_budget=6)
+    result = train(X, y, task="classification", mode=mode, time_budget=4)
     assert result.model.classes_ == [0, 1, 2]
     assert result.validation_metric["accuracy"] > 0.65
     assert result.validation_metric["auc"] > 0.8
@@ -56,7 +56,7 @@ def test_multiclass(mode):
 def test_regression(mode):
     X, y = make_data("regression", n=400, seed=5)
     Xt, yt = make_data("regression", n=200, seed=6)
-    result = train(X, y, task="regression", mode=mode, time_budget=6)
+    result = train(X, y, task="regression", mode=mode, time_budget=4)
     variance = float(np.var(y))
     assert isinstance(result.validation_metric, float)
     assert result.validation_metric < 0.3 * variance
