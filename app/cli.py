@@ -1,4 +1,4 @@
-"""`automl-server serve | create-key USER | migrate`."""
+"""`automl-server serve | create-key USER | migrate | worker`."""
 
 import argparse
 import os
@@ -80,6 +80,22 @@ def migrate(args) -> int:
     return 0
 
 
+def worker(args) -> int:
+    """A thin wrapper over `celery -A workers.celery_app worker`."""
+    from workers.celery_app import celery_app, settings
+
+    if not settings.broker_url:
+        print("AUTOML_BROKER_URL is not set: workers are for the production mode",
+              file=sys.stderr)
+        return 2
+    queues = ",".join(f"{settings.queue_prefix}.{q}" for q in args.queues.split(","))
+    argv = ["worker", "--queues", queues, "--concurrency", str(args.concurrency),
+            "--loglevel", os.environ.get("AUTOML_LOG_LEVEL", "info").upper(),
+            "--hostname", args.hostname or f"automl-{os.getpid()}@%h"]
+    celery_app.worker_main(argv)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="automl-server", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -97,6 +113,11 @@ def main(argv: list[str] | None = None) -> int:
     mig = commands.add_parser("migrate", help="create or upgrade the database schema")
     mig.add_argument("--data-dir")
     mig.set_defaults(func=migrate)
+    work = commands.add_parser("worker", help="run a Celery worker (production mode)")
+    work.add_argument("--concurrency", type=int, default=1, help="processes (default 1)")
+    work.add_argument("--queues", default="data,train", help="default data,train")
+    work.add_argument("--hostname", help="Celery node name")
+    work.set_defaults(func=worker)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -23,6 +23,14 @@ class Settings(BaseSettings):
         2 * 1024 * 1024 * 1024, description="Largest decompressed upload file"
     )
     train_workers: int = Field(1, ge=1, description="Training processes in embedded mode")
+    queue_prefix: str = Field("automl", description="Celery queues: <prefix>.data, <prefix>.train")
+    task_time_limit: int = Field(6 * 3600, description="Hard limit of one job, seconds")
+    visibility_timeout: int = Field(
+        12 * 3600, description="Redis redelivers an unacked task after this; > longest job"
+    )
+    republish_after: float = Field(
+        30.0, description="Production: re-send jobs still pending (or stale) after this, s"
+    )
     host: str = "127.0.0.1"
     port: int = 8000
 

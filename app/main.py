@@ -22,7 +22,7 @@ def make_runner(settings: Settings, db: Database) -> JobRunner:
     if settings.broker_url:
         from workers.runner import CeleryRunner
 
-        return CeleryRunner(settings.broker_url)
+        return CeleryRunner(settings, db)
     return LocalRunner(db, train_workers=settings.train_workers)
 
 

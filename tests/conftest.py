@@ -63,9 +63,30 @@ class Client:
         return status
 
 
+@pytest.fixture(scope="session")
+def production_stack():
+    from tests.production import ProductionStack, require_services
+
+    require_services()
+    stack = ProductionStack()
+    stack.start_worker()
+    yield stack
+    stack.close()
+
+
+@pytest.fixture(params=["embedded", "production"])
+def mode(request) -> str:
+    return request.param
+
+
 @pytest.fixture
-def settings(tmp_path) -> Settings:
-    return make_settings(tmp_path / "data")
+def settings(tmp_path, mode, request) -> Settings:
+    """The API tests run against both modes through this one fixture."""
+    if mode == "embedded":
+        return make_settings(tmp_path / "data")
+    stack = request.getfixturevalue("production_stack")
+    stack.reset()
+    return stack.settings(tmp_path / "data", api_keys=f"{ALICE}:alice,{BOB}:bob")
 
 
 @pytest.fixture

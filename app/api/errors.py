@@ -5,6 +5,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 
 from app.errors import AppError
@@ -41,6 +42,15 @@ def install(app: FastAPI) -> None:
     async def http_error(_request: Request, err: HTTPException):
         message = "no such endpoint" if err.status_code == 404 else str(err.detail)
         return failure(err.status_code, message)
+
+    @app.exception_handler(DBAPIError)
+    async def database_error(_request: Request, err: DBAPIError):
+        if err.connection_invalidated or "connect" in str(err.orig).lower():
+            log.warning("database unavailable: %s", err.orig)
+            return failure(503, "the database is unavailable right now; nothing was changed, "
+                                "try again shortly")
+        log.exception("database error")
+        return failure(500, f"internal database error: {type(err.orig).__name__}")
 
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, err: Exception):

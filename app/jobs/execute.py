@@ -119,9 +119,10 @@ def run_job(db: Database, job_id: str) -> None:
         job = session.get(Job, job_id)
         if job is None:
             return  # deleted with its project or collection
-        kind, collection_id = job.kind, job.collection_id
+        kind, collection_id, created_at = job.kind, job.collection_id, job.created_at
+    # A training sees the data sent before it: apply those jobs first (here, or by their peer).
+    drain_collection(db, collection_id, until=None if kind == "data" else created_at)
     if kind == "data":
-        drain_collection(db, collection_id)
         return
     attempt = claim(db, job_id)
     if attempt is not None:
@@ -137,16 +138,17 @@ def _train(db: Database, job_id: str, attempt: int) -> None:
     run_training_job(db, job, attempt)
 
 
-def drain_collection(db: Database, collection_id: int | None) -> None:
-    """Run the collection's open data jobs in submission order until none is left."""
+def drain_collection(db: Database, collection_id: int | None, until=None) -> None:
+    """Run the collection's open data jobs in submission order until none is left (of those
+    submitted `until` then, when given)."""
     waited_since = None
     while True:
+        query = select(Job.id).where(Job.collection_id == collection_id, Job.kind == "data",
+                                     Job.status.in_(OPEN))
+        if until is not None:
+            query = query.where(Job.created_at <= until)
         with db.session() as session:
-            oldest = session.scalar(
-                select(Job.id)
-                .where(Job.collection_id == collection_id, Job.kind == "data",
-                       Job.status.in_(OPEN))
-                .order_by(Job.created_at, Job.id).limit(1))
+            oldest = session.scalar(query.order_by(Job.created_at, Job.id).limit(1))
         if oldest is None:
             return
         attempt = claim(db, oldest)

@@ -13,26 +13,7 @@ from app.services.jobs import finish_job, still_ours
 from app.services.tables import Table, prediction_features, training_features
 from app.storage.collections import read_collection
 
-DATA_WAIT_SECONDS = 600
 PROGRESS_INTERVAL_SECONDS = 1.0
-
-
-def _wait_for_earlier_data_jobs(db: Database, job: Job) -> None:
-    """Training right after an upload sees that upload's rows: wait for the collection's data
-    jobs queued before this one."""
-    deadline = time.monotonic() + DATA_WAIT_SECONDS
-    while True:
-        with db.session() as session:
-            busy = session.scalar(
-                select(Job.id).where(
-                    Job.collection_id == job.collection_id, Job.kind == "data",
-                    Job.status.in_(("pending", "in_progress")), Job.created_at <= job.created_at,
-                ).limit(1))
-        if busy is None:
-            return
-        if time.monotonic() > deadline:
-            raise BadRequest("the dataset's uploads did not finish in time; train again later")
-        time.sleep(0.2)
 
 
 def _table(session, collection_id: int) -> tuple[Collection, Table]:
@@ -63,7 +44,6 @@ def _progress_writer(db: Database, job_id: str):
 def run_training_job(db: Database, job: Job, attempt: int) -> None:
     """Runs outside any long transaction; the model and the job's end are stored in one."""
     meta, _ = unpack(job.payload)
-    _wait_for_earlier_data_jobs(db, job)
     label, categorical = meta["label_attribute"], meta["categorical_features"]
     with db.session() as session:
         collection, table = _table(session, job.collection_id)

@@ -1,5 +1,6 @@
 """Everything lives under AUTOML_DATA_DIR and survives a restart."""
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
@@ -7,6 +8,8 @@ from app.db.models import Job
 from app.db.session import Database
 from app.main import create_app
 from tests.conftest import Client
+
+pytestmark = pytest.mark.parametrize("mode", ["embedded"])
 
 
 def test_restart_keeps_everything(settings):

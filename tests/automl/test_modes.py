@@ -34,9 +34,8 @@ def test_binary(mode):
     assert [e["score"] for e in board] == sorted((e["score"] for e in board), reverse=True)
     importance = result.feature_importance
     assert abs(sum(e["importance"] for e in importance) - 1) < 1e-9
-    assert {e["feature"] for e in importance[:4]} >= {"x0", "x1", "x2"} or importance[0][
-        "feature"
-    ] in {"x0", "x1", "x2", "color"}
+    top = {e["feature"] for e in importance[:4]}
+    assert len(top & {"x0", "x1", "x2", "color"}) >= 3  # the informative features
 
 
 @pytest.mark.parametrize("mode", MODES)

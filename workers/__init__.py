@@ -1,0 +1,1 @@
+"""Celery workers of the production mode: `automl-server worker` runs them."""

@@ -1,0 +1,54 @@
+"""The Celery application. Tasks carry only a job id; the job's state and input live in the
+database, so a task is idempotent: a second delivery finds the job claimed or done.
+
+Hardening (see Celery's docs on acks_late): tasks are acknowledged after they run and rejected
+(so redelivered) when their worker process dies; workers prefetch one task; Redis's
+visibility timeout is longer than the longest job, so a running job is not handed out twice."""
+
+import os
+
+from celery import Celery
+from celery.exceptions import SoftTimeLimitExceeded
+
+from app.config import Settings, get_settings
+from app.db.session import Database
+from app.jobs.execute import fail, run_job
+
+
+def make_celery(settings: Settings) -> Celery:
+    app = Celery("automl", broker=settings.broker_url)
+    app.conf.update(
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_ignore_result=True,
+        task_time_limit=settings.task_time_limit,
+        task_soft_time_limit=max(1, settings.task_time_limit - 60),
+        broker_transport_options={"visibility_timeout": settings.visibility_timeout},
+        broker_connection_retry_on_startup=True,
+        worker_hijack_root_logger=False,
+        task_default_queue=f"{settings.queue_prefix}.train",
+    )
+    return app
+
+
+settings = get_settings()
+celery_app = make_celery(settings)
+_databases: dict[int, Database] = {}
+
+
+def database() -> Database:
+    """One engine per worker process (never shared across a fork)."""
+    pid = os.getpid()
+    if pid not in _databases:
+        _databases[pid] = Database(settings.resolved_database_url)
+    return _databases[pid]
+
+
+@celery_app.task(name="automl.run_job")
+def run_job_task(job_id: str) -> None:
+    try:
+        run_job(database(), job_id)
+    except SoftTimeLimitExceeded:
+        fail(database(), job_id, f"the job ran past its time limit of "
+                                 f"{settings.task_time_limit} s")
