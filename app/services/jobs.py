@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db.models import Job, Model, User, utcnow
-from app.errors import NotFound
+from app.errors import Conflict, NotFound
 from app.jobs.payload import unpack
 
 
@@ -98,3 +98,23 @@ def finish_job(job: Job, result: dict | None) -> None:
 def still_ours(job: Job | None, attempt: int) -> bool:
     """True when `job` is still claimed by run `attempt` (not failed, cancelled, re-claimed)."""
     return job is not None and job.status == "in_progress" and job.attempts == attempt
+
+
+CANCELLED = "cancelled by the user"
+
+
+def cancel_job(session: Session, user: User, job_id: object) -> dict:
+    """Cancel a queued or running job (an extension). It ends at once as failed; a worker still
+    running it stops at its next progress report and its result is discarded."""
+    job = get_job(session, user, job_id)
+    if job.status in ("finished", "failed"):
+        raise Conflict(f"job {job.id!r} has already {job.status}; nothing to cancel")
+    job.cancel_requested = True
+    job.status = "failed"
+    job.error = CANCELLED
+    job.finished_at = utcnow()
+    if job.kind == "train":
+        model = session.scalar(select(Model).where(Model.job_id == job.id))
+        if model is not None:
+            model.status = "failed"
+    return {"success": True, "job_id": job.id, "status": job.status, "error": job.error}

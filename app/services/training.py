@@ -24,19 +24,25 @@ def _table(session, collection_id: int) -> tuple[Collection, Table]:
     return collection, Table(data.vectors, data.feature_names, data.attributes)
 
 
-def _progress_writer(db: Database, job_id: str):
+class JobAbandoned(BadRequest):
+    pass
+
+
+def _progress_writer(db: Database, job_id: str, attempt: int):
     last = [0.0]
 
     def report(fraction: float, step: str) -> None:
+        """Record progress; stop the training when the job was cancelled or taken away."""
         now = time.monotonic()
         if now - last[0] < PROGRESS_INTERVAL_SECONDS and fraction < 1.0:
             return
         last[0] = now
         with db.session() as session:
             job = session.get(Job, job_id)
-            if job is not None:
-                job.progress = max(0.0, min(1.0, float(fraction)))
-                job.step = step[:200]
+            if not still_ours(job, attempt):
+                raise JobAbandoned("the job was cancelled or taken over; training stopped")
+            job.progress = max(0.0, min(1.0, float(fraction)))
+            job.step = step[:200]
 
     return report
 
@@ -63,7 +69,7 @@ def run_training_job(db: Database, job: Job, attempt: int) -> None:
         result = automl.train(
             features, labels, task=meta["task_type"], mode=meta["training_mode"],
             validation=validation, time_budget=meta.get("time_budget"),
-            seed=meta.get("seed") or 0, progress=_progress_writer(db, job.id))
+            seed=meta.get("seed") or 0, progress=_progress_writer(db, job.id, attempt))
     except automl.TrainingError as err:
         raise BadRequest(str(err)) from err
     artifact = result.model.to_bytes()

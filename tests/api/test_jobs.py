@@ -1,0 +1,50 @@
+"""Job status and the cancellation extension."""
+
+import time
+
+import numpy as np
+
+
+def _dataset(client, project, n=3000, dim=30):
+    where = {"project_name": project, "collection_name": "big"}
+    client.ok("init", **where, vector_dim=dim)
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(n, dim))
+    labels = [{"label": str(int(v > 0))} for v in x[:, :4].sum(axis=1)]
+    client.finished(client.ok("add_data_batch", **where, data=x.tolist(),
+                              attributes=labels)["job_id"])
+    return where
+
+
+def _train(client, where, name):
+    return client.ok("train_automl_model", **where, model_name=name,
+                     training_mode="high_accuracy", task_type="classification",
+                     label_attribute="label", time_budget=120)["job_id"]
+
+
+def test_cancel_running_training(client, project):
+    where = _dataset(client, project)
+    job = _train(client, where, "slow")
+    deadline = time.monotonic() + 60
+    while client.ok("get_automl_training_status", job_id=job)["status"] == "pending":
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    cancelled = client.ok("cancel_job", job_id=job)
+    assert cancelled["status"] == "failed"
+    status = client.ok("get_automl_training_status", job_id=job)
+    assert status["status"] == "failed" and status["error"] == "cancelled by the user"
+    assert "failed" in client.fails("get_model_validation_metric", 409, **where,
+                                    model_name="slow")
+    assert "already" in client.fails("cancel_job", 409, job_id=job)
+    # the name is free again, and a finished job cannot be cancelled
+    client.ok("delete_automl_model", **where, model_name="slow")
+    assert client.ok("list_automl_model_infos", **where)["model_infos"] == []
+
+
+def test_cancel_finished_or_foreign_job(client, project):
+    where = {"project_name": project, "collection_name": "c"}
+    client.ok("init", **where, vector_dim=2)
+    job = client.ok("add_data_batch", **where, data=[[1, 2]])["job_id"]
+    client.finished(job)
+    assert "already" in client.fails("cancel_job", 409, job_id=job)
+    assert "Job does not exist" in client.as_key("key-bob").fails("cancel_job", 404, job_id=job)
