@@ -26,12 +26,30 @@ def serve(args) -> int:
     from app.main import create_app
 
     settings = _settings(args)
+    if settings.broker_url and not _schema_ready(settings):
+        return 1
     if not settings.open_access and not settings.api_keys and not _has_keys(settings):
         print("warning: no API keys are registered; create one with `automl-server create-key "
               "USER`, set AUTOML_API_KEYS, or start with --open", file=sys.stderr)
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port,
                 log_level=os.environ.get("AUTOML_LOG_LEVEL", "info"))
     return 0
+
+
+def _schema_ready(settings: Settings) -> bool:
+    """Production mode never migrates by itself: say so plainly instead of a traceback."""
+    from app.db.migrate import SchemaMismatch, ensure_schema
+    from app.db.session import Database
+
+    db = Database(settings.resolved_database_url)
+    try:
+        ensure_schema(db, auto_upgrade=False)
+        return True
+    except SchemaMismatch as err:
+        print(f"error: {err}", file=sys.stderr)
+        return False
+    finally:
+        db.dispose()
 
 
 def _has_keys(settings: Settings) -> bool:

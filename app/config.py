@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     visibility_timeout: int = Field(
         12 * 3600, description="Redis redelivers an unacked task after this; > longest job"
     )
+    job_stale_seconds: float = Field(
+        30.0, description="A running job whose heartbeat is older than this is taken over"
+    )
     republish_after: float = Field(
         30.0, description="Production: re-send jobs still pending (or stale) after this, s"
     )

@@ -57,8 +57,9 @@ class Client:
             assert time.monotonic() < deadline, f"job {job_id} still {status['status']}"
             time.sleep(0.05)
 
-    def finished(self, job_id: str, endpoint: str = "get_upload_data_status") -> dict:
-        status = self.wait(job_id, endpoint)
+    def finished(self, job_id: str, endpoint: str = "get_upload_data_status",
+                 timeout: float = 60) -> dict:
+        status = self.wait(job_id, endpoint, timeout)
         assert status["status"] == "finished", status
         return status
 

@@ -48,7 +48,8 @@ def require_services() -> None:
 class ProductionStack:
     """A database named for this test session, migrated; workers started on demand."""
 
-    def __init__(self):
+    def __init__(self, **env):
+        self.extra_env = {k: str(v) for k, v in env.items()}
         self.name = f"automl_test_{secrets.token_hex(4)}"
         admin = create_engine(f"{SERVER_URL}/test", isolation_level="AUTOCOMMIT")
         with admin.connect() as connection:
@@ -62,11 +63,13 @@ class ProductionStack:
 
     def env(self) -> dict:
         return {**os.environ, "AUTOML_DATABASE_URL": self.url, "AUTOML_BROKER_URL": BROKER_URL,
-                "AUTOML_QUEUE_PREFIX": self.prefix, "AUTOML_LOG_LEVEL": "warning"}
+                "AUTOML_QUEUE_PREFIX": self.prefix, "AUTOML_LOG_LEVEL": "warning",
+                **self.extra_env}
 
     def settings(self, data_dir, **overrides) -> Settings:
-        return Settings(data_dir=data_dir, database_url=self.url, broker_url=BROKER_URL,
-                        queue_prefix=self.prefix, republish_after=3.0, **overrides)
+        values = {"data_dir": data_dir, "database_url": self.url, "broker_url": BROKER_URL,
+                  "queue_prefix": self.prefix, "republish_after": 3.0, **overrides}
+        return Settings(**values)
 
     def start_worker(self, concurrency: int = 2) -> subprocess.Popen:
         worker = subprocess.Popen(

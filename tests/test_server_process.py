@@ -23,10 +23,10 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, data_dir, keys: str = "seed-key:demo"):
+    def __init__(self, data_dir, keys: str = "seed-key:demo", env: dict | None = None):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "AUTOML_API_KEYS": keys, "AUTOML_LOG_LEVEL": "warning"}
+        env = {**(env or os.environ), "AUTOML_API_KEYS": keys, "AUTOML_LOG_LEVEL": "warning"}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "app.cli", "serve", "--port", str(self.port),
              "--data-dir", str(data_dir)], env=env, start_new_session=True)
@@ -58,9 +58,14 @@ class Server:
                 self.kill()
 
 
-@pytest.fixture
-def server(tmp_path):
-    running = Server(tmp_path)
+@pytest.fixture(params=["embedded", "production"])
+def server(request, tmp_path):
+    env = None
+    if request.param == "production":
+        stack = request.getfixturevalue("production_stack")
+        stack.reset()
+        env = stack.env()
+    running = Server(tmp_path, env=env)
     yield running
     running.stop()
 

@@ -15,7 +15,6 @@ from sqlalchemy import or_, select
 from app.config import Settings
 from app.db.models import Job, utcnow
 from app.db.session import Database
-from app.jobs.execute import STALE_SECONDS
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +56,8 @@ class CeleryRunner:
                 select(Job.id, Job.kind).where(or_(
                     (Job.status == "pending") & (Job.created_at < now - timedelta(seconds=wait)),
                     (Job.status == "in_progress")
-                    & (Job.heartbeat_at < now - timedelta(seconds=STALE_SECONDS))))
+                    & (Job.heartbeat_at
+                       < now - timedelta(seconds=self._settings.job_stale_seconds))))
                 .order_by(Job.created_at).limit(500)
             ).all()
         for job_id, kind in rows:

@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, or_, select, update
 
+from app.config import get_settings
 from app.db.models import Job, Model, utcnow
 from app.db.session import Database
 from app.errors import AppError
@@ -23,16 +24,20 @@ from app.storage.collections import lock_collection
 log = logging.getLogger(__name__)
 OPEN = ("pending", "in_progress")
 PEER_WAIT_SECONDS = 600
-HEARTBEAT_SECONDS = 5.0
-STALE_SECONDS = 30.0
 MAX_ATTEMPTS = 3
+
+
+def stale_seconds() -> float:
+    """How old a heartbeat may be before its job counts as abandoned (AUTOML_JOB_STALE_SECONDS);
+    workers beat six times as often."""
+    return get_settings().job_stale_seconds
 
 
 def claim(db: Database, job_id: str) -> int | None:
     """Take a job: a pending one, or one whose worker stopped sending heartbeats (it died).
     Returns this run's attempt number, which its final commit must still match."""
     now = utcnow()
-    stale = now - timedelta(seconds=STALE_SECONDS)
+    stale = now - timedelta(seconds=stale_seconds())
     with db.session() as session:
         claimed = session.execute(
             update(Job)
@@ -61,7 +66,7 @@ class Heartbeat:
                                         name=f"heartbeat-{job_id}")
 
     def _beat(self) -> None:
-        while not self._stop.wait(HEARTBEAT_SECONDS):
+        while not self._stop.wait(stale_seconds() / 6):
             try:
                 with self._db.session() as session:
                     session.execute(
