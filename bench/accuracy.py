@@ -111,14 +111,28 @@ def run_autogluon(job, train, test):
     import autogluon.tabular
     from autogluon.tabular import TabularPredictor
 
-    predictor = TabularPredictor(
-        label="target", problem_type=job["kind"], eval_metric=job["metric"],
-        path=os.path.join(job["workdir"], "ag_model"), verbosity=0,
-    )
+    def fit_once(attempt, **extra):
+        predictor = TabularPredictor(
+            label="target", problem_type=job["kind"], eval_metric=job["metric"],
+            path=os.path.join(job["workdir"], f"ag_model_{attempt}"), verbosity=0,
+        )
+        return predictor.fit(
+            train, presets=job["preset"], time_limit=job["budget"], num_cpus=job["threads"],
+            **extra,
+        )
+
     start = time.perf_counter()
-    predictor.fit(
-        train, presets=job["preset"], time_limit=job["budget"], num_cpus=job["threads"],
-    )
+    retried = ""
+    try:
+        predictor = fit_once(1)
+    except AssertionError as exc:
+        # best_quality's DyStack sub-fit can train nothing on a tiny budget; without ray,
+        # AutoGluon 1.6 then fails with "Learner is already fit" (autogluon issue #4651).
+        # Retry once without DyStack; the reported fit time includes the failed attempt.
+        if "already fit" not in str(exc):
+            raise
+        predictor = fit_once(2, dynamic_stacking=False)
+        retried = "; DyStack failed, refit with dynamic_stacking=False (fit s = both)"
     fit = time.perf_counter() - start
     start = time.perf_counter()
     if job["kind"] == "regression":
@@ -127,7 +141,7 @@ def run_autogluon(job, train, test):
         proba = predictor.predict_proba(test)
         out = pd.DataFrame(proba.to_numpy(), columns=[str(c) for c in proba.columns])
     predict = time.perf_counter() - start
-    info = {"version": autogluon.tabular.__version__, "best": predictor.model_best}
+    info = {"version": autogluon.tabular.__version__, "best": predictor.model_best + retried}
     return out, fit, predict, info
 
 
@@ -491,9 +505,9 @@ def versions() -> str:
     try:
         commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
                                 capture_output=True, text=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "app"],
+        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "app/automl"],
                                capture_output=True, text=True).stdout.strip()
-        commit = commit + (" (app/ modified)" if dirty else "")
+        commit = commit + (" (app/automl has uncommitted changes)" if dirty else "")
     except OSError:
         commit = "unknown"
     return (f"ours at commit {commit}; python {platform.python_version()}, "
@@ -573,7 +587,11 @@ def main(argv=None) -> int:
 
     args = parse_args(argv)
     os.environ["AUTOML_TRAIN_THREADS"] = str(args.threads)
-    command = "python bench/accuracy.py " + " ".join(shlex.quote(a) for a in (argv or sys.argv[1:]))
+    python = Path(sys.executable)
+    if python.is_relative_to(ROOT):
+        python = python.relative_to(ROOT)
+    arguments = " ".join(shlex.quote(a) for a in (argv or sys.argv[1:]))
+    command = f"{python} bench/accuracy.py {arguments}"
     names = args.datasets.split(",") if args.datasets else None
     paths = discover(args.data_dir, names)
     tasks = readme_tasks(args.data_dir)

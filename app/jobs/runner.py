@@ -4,11 +4,11 @@ Data jobs run one at a time, in submission order, on a thread of the API process
 short and must apply in order). Training jobs run in a pool of separate processes so that a
 long fit never stalls the API."""
 
-import ctypes
 import logging
 import multiprocessing
-import signal
-import sys
+import os
+import threading
+import time
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Protocol
@@ -17,7 +17,6 @@ from app.db.session import Database
 from app.jobs.execute import fail, run_job
 
 log = logging.getLogger(__name__)
-PR_SET_PDEATHSIG = 1
 
 
 class JobRunner(Protocol):
@@ -37,10 +36,16 @@ def _run_in_process(database_url: str, job_id: str) -> None:
 
 
 def _worker_init() -> None:
-    """Die with the API process (Linux), and import the engine ahead of the first job."""
-    if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    """Exit when the API process dies (so an orphan never finishes a job the restarted server
+    has declared interrupted), and import the engine ahead of the first job."""
+    parent = os.getppid()
+
+    def watch_parent() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch_parent, daemon=True, name="parent-watch").start()
     import app.automl  # noqa: F401
 
 
