@@ -29,7 +29,7 @@ class InitRequest(CollectionRequest):
 
 
 class AddDataRequest(CollectionRequest):
-    data: list
+    data: list | dict | str  # dense list, or one of the sparse forms
     string_id: str | None = None
     attributes: dict | None = None
 

@@ -41,17 +41,35 @@ def lock_collection(session: Session, collection_id: int) -> Collection | None:
     return session.get(Collection, collection_id, populate_existing=True)
 
 
-def live_ids(session: Session, collection: Collection) -> set[str]:
+def live_ids(session: Session, collection: Collection) -> list[str]:
+    """Ids of the rows no tombstone deleted, in insertion order (reads only the id columns)."""
     chunks = session.scalars(
         select(Chunk).where(Chunk.collection_id == collection.id).order_by(Chunk.seq)
     )
-    alive: set[str] = set()
+    alive: dict[str, None] = {}
     for chunk in chunks:
         if chunk.kind == "rows":
-            alive.update(codec.decode_ids(chunk.ids))
+            alive.update(dict.fromkeys(codec.decode_ids(chunk.ids)))
         elif chunk.kind == "tombstone":
-            alive.difference_update(codec.decode_ids(chunk.ids))
-    return alive
+            for i in codec.decode_ids(chunk.ids):
+                alive.pop(i, None)
+    return list(alive)
+
+
+def _append_chunk(session: Session, collection: Collection, kind: str, ids: list[str],
+                  vectors=None, attributes: list[dict] | None = None) -> None:
+    session.add(
+        Chunk(
+            collection_id=collection.id,
+            seq=collection.next_chunk_seq,
+            kind=kind,
+            n_rows=len(ids),
+            ids=codec.encode_ids(ids),
+            vectors=None if vectors is None else codec.encode_vectors(vectors),
+            attributes=None if attributes is None else codec.encode_attributes(attributes),
+        )
+    )
+    collection.next_chunk_seq += 1
 
 
 def _quote(ids) -> str:
@@ -126,7 +144,7 @@ def _assign_ids(collection: Collection, rows: ParsedRows, alive: set[str]) -> li
 def append_rows(session: Session, collection: Collection, rows: ParsedRows) -> int:
     """Append one batch; all of it or nothing. The caller holds the collection lock."""
     vectors = _fit_to_collection(collection, rows)
-    ids = _assign_ids(collection, rows, live_ids(session, collection))
+    ids = _assign_ids(collection, rows, set(live_ids(session, collection)))
     if collection.vector_type == "sparse" and not collection.dim_fixed:
         collection.vector_dim = max(collection.vector_dim or 0, vectors.shape[1])
     if collection.vector_type == "dense" and not collection.feature_names and rows.feature_names:
@@ -138,37 +156,17 @@ def append_rows(session: Session, collection: Collection, rows: ParsedRows) -> i
             if key not in names:
                 names.append(key)
     collection.attribute_names = names
-    session.add(
-        Chunk(
-            collection_id=collection.id,
-            seq=collection.next_chunk_seq,
-            kind="rows",
-            n_rows=len(ids),
-            ids=codec.encode_ids(ids),
-            vectors=codec.encode_vectors(vectors),
-            attributes=codec.encode_attributes(rows.attributes),
-        )
-    )
-    collection.next_chunk_seq += 1
+    _append_chunk(session, collection, "rows", ids, vectors, rows.attributes)
     collection.num_vectors += len(ids)
     return len(ids)
 
 
 def delete_ids(session: Session, collection: Collection, ids: list[str]) -> int:
     """Append a tombstone for the ids that are live; return how many were deleted."""
-    doomed = sorted(live_ids(session, collection).intersection(str(i) for i in ids))
+    doomed = sorted(set(live_ids(session, collection)).intersection(str(i) for i in ids))
     if not doomed:
         return 0
-    session.add(
-        Chunk(
-            collection_id=collection.id,
-            seq=collection.next_chunk_seq,
-            kind="tombstone",
-            n_rows=len(doomed),
-            ids=codec.encode_ids(doomed),
-        )
-    )
-    collection.next_chunk_seq += 1
+    _append_chunk(session, collection, "tombstone", doomed)
     collection.num_vectors -= len(doomed)
     return len(doomed)
 
@@ -177,7 +175,7 @@ def set_attribute(session: Session, collection: Collection, name: str, values: l
                   ids: list[str] | None) -> int:
     """Give live rows a value of attribute `name`: by id when `ids` is given, else one value per
     live row in insertion order. Appends an "attributes" chunk; returns how many rows got one."""
-    alive = _live_ids_in_order(session, collection)
+    alive = live_ids(session, collection)
     if ids is None:
         if len(values) != len(alive):
             raise BadRequest(
@@ -191,34 +189,11 @@ def set_attribute(session: Session, collection: Collection, name: str, values: l
             raise BadRequest(
                 f"{len(unknown)} ids are not in the collection: {_quote(sorted(unknown))}")
         ids = [str(i) for i in ids]
-    session.add(
-        Chunk(
-            collection_id=collection.id,
-            seq=collection.next_chunk_seq,
-            kind="attributes",
-            n_rows=len(ids),
-            ids=codec.encode_ids(ids),
-            attributes=codec.encode_attributes([{name: v} for v in values]),
-        )
-    )
-    collection.next_chunk_seq += 1
+    _append_chunk(session, collection, "attributes", ids,
+                  attributes=[{name: v} for v in values])
     if name not in (collection.attribute_names or []):
         collection.attribute_names = list(collection.attribute_names or []) + [name]
     return len(ids)
-
-
-def _live_ids_in_order(session: Session, collection: Collection) -> list[str]:
-    chunks = session.scalars(
-        select(Chunk).where(Chunk.collection_id == collection.id).order_by(Chunk.seq)
-    )
-    alive: dict[str, None] = {}
-    for chunk in chunks:
-        if chunk.kind == "rows":
-            alive.update(dict.fromkeys(codec.decode_ids(chunk.ids)))
-        elif chunk.kind == "tombstone":
-            for i in codec.decode_ids(chunk.ids):
-                alive.pop(i, None)
-    return list(alive)
 
 
 def read_collection(session: Session, collection: Collection) -> CollectionData:

@@ -23,3 +23,28 @@ def test_init_errors(client, project):
         "get_collection_info", 404, project_name=project, collection_name="zz")
     assert "Collection does not exist" in client.fails(
         "delete_collection", 404, project_name=project, collection_name="zz")
+
+
+def test_every_dataset_endpoint_names_a_missing_collection(client, project):
+    calls = {
+        "get_collection_info": {}, "delete_collection": {},
+        "add_data": {"data": [1]}, "add_data_batch": {"data": [[1]]},
+        "upload": {"file_data": "MQ==", "file_format": "binary", "vector_dim": 1},
+        "attach_automl_label": {"file_data": "eAoxCg==", "attribute_name": "x"},
+        "delete_data": {"string_ids": ["a"]},
+        "train_automl_model": {"model_name": "m", "task_type": "regression",
+                               "label_attribute": "y"},
+        "automl_predict": {"model_name": "m", "prediction_dataset": "x"},
+        "get_model_validation_metric": {"model_name": "m"},
+        "get_feature_importance": {"model_name": "m"},
+        "list_automl_model_infos": {}, "delete_automl_model": {"model_name": "m"},
+    }
+    for endpoint, extra in calls.items():
+        if endpoint == "upload":
+            continue  # upload creates a missing collection
+        message = client.fails(endpoint, 404, project_name=project, collection_name="ghost",
+                               **extra)
+        assert "Collection does not exist" in message, (endpoint, message)
+    for endpoint, extra in calls.items():
+        message = client.fails(endpoint, 404, project_name="ghost", collection_name="c", **extra)
+        assert "Project does not exist" in message, (endpoint, message)

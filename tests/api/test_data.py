@@ -82,3 +82,12 @@ def test_sparse_vectors(client, project):
 def test_unknown_job_and_bad_job_id(client):
     assert "Job does not exist" in client.fails("get_upload_data_status", 404, job_id="nope")
     client.fails("get_upload_data_status", 400, job_id=12)
+
+
+def test_add_data_single_sparse_vector(client, project):
+    where = {"project_name": project, "collection_name": "s1"}
+    client.ok("init", **where, vector_type="sparse", vector_dim=100)
+    client.finished(client.ok("add_data", **where, data={"5": 1.0, "99": 2.0})["job_id"])
+    client.finished(client.ok("add_data", **where, data="1:0.5")["job_id"])
+    assert "vector_dim" in client.fails("add_data", 400, **where, data={"100": 1.0})
+    assert client.ok("get_collection_info", **where)["num_vectors"] == 2
