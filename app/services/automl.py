@@ -76,8 +76,11 @@ def start_training(session: Session, user: User, body) -> Job:
         "categorical_features": categorical, "validation_collection_id": validation_id,
         "time_budget": body.time_budget, "seed": body.seed,
     }
+    details = {"task_type": body.task_type, "model_name": body.model_name,
+               "label_attribute": body.label_attribute}
     job = new_job(session, user, kind="train", action="train_automl_model", payload=pack(meta),
-                  project_id=collection.project_id, collection_id=collection.id)
+                  project_id=collection.project_id, collection_id=collection.id,
+                  details=details)
     session.add(Model(
         collection_id=collection.id, name=body.model_name, task_type=body.task_type,
         training_mode=body.training_mode, label_attribute=body.label_attribute,

@@ -8,13 +8,13 @@ from sqlalchemy.orm import Session
 
 from app.db.models import Job, Model, User, utcnow
 from app.errors import Conflict, NotFound
-from app.jobs.payload import unpack
 
 
 def new_job(
     session: Session, user: User, *, kind: str, action: str, payload: bytes,
-    project_id: int | None, collection_id: int | None,
+    project_id: int | None, collection_id: int | None, details: dict | None = None,
 ) -> Job:
+    """`details` are fields every status of the job reports (a training's model name...)."""
     job = Job(
         id=f"{action}-{secrets.token_hex(12)}",
         user_id=user.id,
@@ -24,6 +24,7 @@ def new_job(
         collection_id=collection_id,
         status="pending",
         payload=payload,
+        result=details,
         created_at=utcnow(),
     )
     session.add(job)
@@ -71,11 +72,6 @@ def status_view(session: Session, job: Job) -> dict:
     }
     if job.kind == "train":
         model = session.scalar(select(Model).where(Model.job_id == job.id))
-        request = unpack(job.payload)[0] if model is None else {}
-        view["task_type"] = model.task_type if model else request.get("task_type")
-        view["model_name"] = model.name if model else request.get("model_name")
-        view["label_attribute"] = model.label_attribute if model else request.get(
-            "label_attribute")
         if job.status == "finished" and model is not None:
             view["validation_metric"] = model.validation_metric
             view["leaderboard"] = model.leaderboard
@@ -90,7 +86,7 @@ def finish_job(job: Job, result: dict | None) -> None:
     job.status = "finished"
     job.progress = 1.0
     job.step = None
-    job.result = result
+    job.result = {**(job.result or {}), **(result or {})}
     job.finished_at = utcnow()
     job.payload = None  # its input is applied; keep the database small
 

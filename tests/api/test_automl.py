@@ -132,8 +132,10 @@ def test_model_errors(client, trained, project):
 
 
 def test_delete_model(client, trained):
-    where, _ = trained
+    where, status = trained
     client.ok("delete_automl_model", **where, model_name="m1")
+    after = client.ok("get_automl_training_status", job_id=status["job_id"])
+    assert after["model_name"] == "m1" and after["status"] == "finished"
     assert client.ok("list_automl_model_infos", **where)["model_infos"] == []
     client.fails("delete_automl_model", 404, **where, model_name="m1")
     client.fails("get_model_validation_metric", 404, **where, model_name="m1")
