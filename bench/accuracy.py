@@ -46,7 +46,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import accuracy_score, log_loss, r2_score, roc_auc_score
+from sklearn.metrics import accuracy_score, r2_score, roc_auc_score
 from sklearn.model_selection import train_test_split
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -289,9 +289,14 @@ def score(ds: Dataset, row: Row, proba: np.ndarray | None = None, labels=None, p
     if ds.kind == "binary":
         row.score = float(roc_auc_score(y_key == ds.classes[1], p[:, 1]))
     else:
+        # By hand: sklearn's log_loss sorts string labels itself ('10' before '2'), which
+        # would misalign the columns ordered as ds.classes.
         clipped = np.clip(p, 1e-15, 1.0)
         clipped /= clipped.sum(axis=1, keepdims=True)
-        row.score = float(log_loss(y_key, clipped, labels=ds.classes))
+        column = {c: k for k, c in enumerate(ds.classes)}
+        truth = np.array([column.get(v, -1) for v in y_key])
+        picked = np.where(truth >= 0, clipped[np.arange(len(truth)), np.maximum(truth, 0)], 1e-15)
+        row.score = float(-np.mean(np.log(picked)))
 
 
 # --------------------------------------------------------------------------------------------
