@@ -1,42 +1,40 @@
 """Refuse bodies over the size limit before reading them whole (pure ASGI middleware)."""
 
+from starlette.exceptions import HTTPException
+
 from app.api.errors import failure
+
+
+class BodyTooLarge(HTTPException):
+    """Raised while a body without Content-Length streams in past the limit. An HTTPException,
+    so that FastAPI's body parsing lets it through to the error envelope as a 413."""
+
+    def __init__(self, message: str):
+        super().__init__(status_code=413, detail=message)
 
 
 class BodySizeLimit:
     def __init__(self, app, max_bytes: int):
         self.app = app
         self.max_bytes = max_bytes
-
-    def _message(self) -> str:
-        return (f"the request body exceeds the {self.max_bytes // (1024 * 1024)} MB limit; "
-                "split the data into several requests")
+        self.message = (f"the request body exceeds the {max_bytes // (1024 * 1024)} MB limit "
+                        f"({max_bytes} bytes); split the data into several requests")
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         length = dict(scope["headers"]).get(b"content-length")
         if length is not None and length.isdigit() and int(length) > self.max_bytes:
-            return await failure(413, self._message())(scope, receive, send)
+            return await failure(413, self.message)(scope, receive, send)
         received = 0
-        refused = False
 
         async def limited_receive():
-            nonlocal received, refused
+            nonlocal received
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    refused = True
-                    raise _TooLarge()
+                    raise BodyTooLarge(self.message)
             return message
 
-        try:
-            await self.app(scope, limited_receive, send)
-        except _TooLarge:
-            if refused:
-                await failure(413, self._message())(scope, receive, send)
-
-
-class _TooLarge(Exception):
-    pass
+        await self.app(scope, limited_receive, send)

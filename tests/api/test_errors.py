@@ -66,3 +66,18 @@ def test_rate_limit(tmp_path):
         assert response.json()["error_message"] == "Request limit reached, please try again later"
         # another key has its own budget
         assert client.as_key("key-bob").post("get_project_list").status_code == 200
+
+
+def test_streamed_body_over_limit_is_refused(tmp_path):
+    settings = make_settings(tmp_path, max_body_bytes=1000)
+    with TestClient(create_app(settings)) as http:
+        def chunks():
+            yield b'{"user_api_key": "key-alice", "project_name": "'
+            for _ in range(50):
+                yield b"x" * 100
+            yield b'"}'
+
+        response = http.post("/api/create_project", content=chunks(),
+                             headers={"content-type": "application/json"})
+        assert response.status_code == 413
+        assert "limit" in response.json()["error_message"]
