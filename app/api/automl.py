@@ -1,10 +1,11 @@
 from fastapi import APIRouter
 
 from app.api.deps import ApiDep
+from app.api.routing import OrjsonRoute
 from app.api.schemas import CollectionRequest, ModelRequest, PredictRequest, TrainRequest
 from app.services import automl
 
-router = APIRouter(tags=["automl"])
+router = APIRouter(route_class=OrjsonRoute, tags=["automl"])
 
 
 @router.post("/train_automl_model")

@@ -1,6 +1,7 @@
 from fastapi import APIRouter
 
 from app.api.deps import ApiDep
+from app.api.routing import OrjsonRoute
 from app.api.schemas import (
     AddDataBatchRequest,
     AddDataRequest,
@@ -14,7 +15,7 @@ from app.api.schemas import (
 )
 from app.services import collections, data
 
-router = APIRouter(tags=["datasets and data"])
+router = APIRouter(route_class=OrjsonRoute, tags=["datasets and data"])
 
 
 @router.post("/init")

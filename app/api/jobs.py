@@ -1,10 +1,11 @@
 from fastapi import APIRouter
 
 from app.api.deps import ApiDep
+from app.api.routing import OrjsonRoute
 from app.api.schemas import JobRequest
 from app.services import jobs
 
-router = APIRouter(tags=["jobs"])
+router = APIRouter(route_class=OrjsonRoute, tags=["jobs"])
 
 
 @router.post("/get_upload_data_status")

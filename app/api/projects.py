@@ -1,10 +1,11 @@
 from fastapi import APIRouter
 
 from app.api.deps import ApiDep
+from app.api.routing import OrjsonRoute
 from app.api.schemas import Body, CreateProjectRequest, ProjectRequest
 from app.services import projects
 
-router = APIRouter(tags=["projects"])
+router = APIRouter(route_class=OrjsonRoute, tags=["projects"])
 
 
 @router.post("/create_project")
