@@ -219,3 +219,26 @@ def test_inline_json_records_and_gzip(client, trained):
     result = client.ok("automl_predict", **where, model_name="m1", file_format="json",
                        compression_type="gzip", file_data=base64.b64encode(raw).decode())
     assert result["num_samples"] == 20 and len(result["predictions"]) == 20
+
+
+def test_label_from_a_plain_csv_column(client, project):
+    """A CSV uploaded without naming its label: the numeric label column is a vector column,
+    and training on label_attribute takes it out of the features."""
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(300, 3))
+    y = (x[:, 0] + x[:, 1] > 0).astype(int)
+    lines = ["a,b,c,target"] + [f"{r[0]:.4f},{r[1]:.4f},{r[2]:.4f},{t}" for r, t in zip(
+        x, y, strict=True)]
+    data = base64.b64encode("\n".join(lines).encode()).decode()
+    where = {"project_name": project, "collection_name": "plain"}
+    client.finished(client.ok("upload", **where, file_data=data, file_format="csv",
+                              has_field_names=True)["job_id"])
+    job = client.ok("train_automl_model", **where, model_name="m", training_mode="high_speed",
+                    task_type="classification", label_attribute="target")["job_id"]
+    client.finished(job, "get_automl_training_status")
+    names = {f["feature"] for f in client.ok("get_feature_importance", **where,
+                                             model_name="m")["feature_importance"]}
+    assert names <= {"a", "b", "c"} and "target" not in names
+    result = client.ok("automl_predict", **where, model_name="m", file_data=data,
+                       file_format="csv", has_field_names=True)
+    assert result["num_samples"] == 300 and result["prediction_metric"]["accuracy"] > 0.85
