@@ -3,16 +3,22 @@
 Modes (see `portfolio.py`):
 
 * ``high_speed``: one LightGBM with data-size-aware defaults and early stopping, validated
-  out-of-fold (5-fold CV, or a holdout above 10k rows), refit on all rows.
+  out-of-fold (5-fold CV, or a holdout on larger data), refit on all rows; default budget 7 s
+  (on data too large for that, the refit is skipped and the fit cut short).
 * ``balanced`` (also ``auto``): a small portfolio (LightGBM configurations, a LightGBM random
-  forest, a linear model) by 5-fold CV; the best single model or a greedy ensemble of them by
-  out-of-fold score, refit on all rows.
-* ``high_accuracy``: more candidates; the k fold models of each selected candidate are kept
-  (bagging) and combined by greedy ensemble selection.
+  forest, a linear model) by 5-fold CV, then a seeded hyperparameter search of LightGBM
+  (`tuning.py`, a fixed number of trials); the best single model or a greedy ensemble of
+  them by out-of-fold score, refit on all rows.
+* ``high_accuracy``: balanced's candidates first (same folds and trials), then more
+  candidates and more trials, greedy ensemble selection that is never worse out-of-fold than
+  balanced's choice, refit on all rows (the fold models serve as a bag when out of time).
 
-Every mode honours `time_budget` between folds (the first LightGBM always completes, so a
-model is always returned). The validation metric is never computed on rows the scored model
-was trained on.
+Models are selected by the AMLB metrics: ROC AUC (binary), log loss (multiclass), MSE
+(regression). Every mode honours `time_budget` (the first LightGBM always completes, cut short
+if need be, so a model is always returned); candidates that cannot finish in the time left are
+skipped. A run that finishes its trials inside the budget is deterministic for a given seed;
+one cut short by the budget depends on the machine's speed. The validation metric is never
+computed on rows the scored model was trained on.
 """
 
 from .engine import TrainResult, train

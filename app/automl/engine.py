@@ -15,9 +15,10 @@ from .features import FeatureEncoder, Features
 from .labels import LabelCodec, is_missing
 from .metrics import Scorer, classification_metrics, regression_metric, selection_scorer
 from .model import FittedModel, Member, default_threads
-from .models import FitContext
+from .models import FitContext, LGBMLearner
 from .portfolio import MODE_ALIASES, MODES, ModePlan, plan_for
 from .search import CandidateResult, run_candidates
+from .tuning import lgbm_trials
 from .validation import Fold, make_folds
 
 TASKS = ("classification", "regression")
@@ -73,9 +74,46 @@ def _check_inputs(X: Features, y: Sequence, task: str, mode: str, budget: float 
 
 
 def _refit_estimate(result: CandidateResult, folds: list[Fold], n_rows: int) -> float:
-    """Seconds a refit on all rows should take, from the mean fold fit time."""
+    """Seconds a refit on all rows should take, from the mean fold fit time (scaled down for
+    boosting: the refit grows the best number of rounds, not the early-stopping patience)."""
     train_rows = np.mean([len(f.train) for f in folds])
-    return result.fit_seconds / len(result.models) * n_rows / max(train_rows, 1.0) * 1.2
+    per_fold = result.fit_seconds / len(result.models)
+    trained = [getattr(m, "trained_rounds", 0) for m in result.models]
+    refit_rounds = result.refit_rounds()
+    if refit_rounds and all(trained):
+        per_fold *= min(1.0, refit_rounds / float(np.mean(trained)))
+    return per_fold * n_rows / max(train_rows, 1.0) * 1.2
+
+
+# Greedy ensemble selection considers the fixed portfolio plus this many of the best tuned
+# candidates (near-duplicates of each other beyond that, and each costs selection time).
+ENSEMBLE_TOP = 10
+
+
+def _pool(results: list[CandidateResult], size: int, n_fixed: int, scorer: Scorer) -> list[int]:
+    """Indices of the results of the first `size` learners that ensemble selection may use:
+    those of the first `n_fixed` learners (the fixed portfolio) and the best others."""
+    eligible = [i for i, r in enumerate(results) if r.index < size]
+    ranked = sorted(eligible, key=lambda i: scorer.sort_key(results[i].score))
+    fixed = {i for i in eligible if results[i].index < n_fixed}
+    return sorted(fixed | set(ranked[:ENSEMBLE_TOP]))
+
+
+def _expected_cost(learner, done: list[CandidateResult]) -> float | None:
+    """Rough seconds a boosted LightGBM candidate should take to cross-validate, scaled from
+    the first (default) LightGBM's time by step size and leaves (row and feature sampling
+    save less than their fraction, so they are ignored)."""
+    if not done or not isinstance(learner, LGBMLearner):
+        return None
+    first = done[0]
+    if not isinstance(first.learner, LGBMLearner) or len(first.models) == 0:
+        return None
+    p0, p = first.learner.params, learner.params
+    if p.get("boosting", "gbdt") != "gbdt" or p0.get("boosting", "gbdt") != "gbdt":
+        return None
+    ratio = p0.get("learning_rate", 0.1) / p.get("learning_rate", 0.1)
+    ratio *= np.sqrt(p.get("num_leaves", 31) / p0.get("num_leaves", 31))
+    return first.fit_seconds * ratio
 
 
 def _choose(
@@ -89,14 +127,15 @@ def _choose(
     chosen = (weights, scores[best])
     if not plan.ensemble or len(results) < 2:
         return chosen
-    pools = [len(results)]
-    if plan.n_baseline < len(results):
+    pools = [plan.n_candidates]
+    if any(r.index >= plan.n_baseline for r in results):
         pools.append(plan.n_baseline)  # what balanced would pick, for the never-worse guarantee
     for size in pools:
-        pool_weights, score = greedy_selection([r.oof for r in results[:size]], y, scorer)
+        pool = _pool(results, size, len(plan.learners), scorer)
+        pool_weights, score = greedy_selection([results[i].oof for i in pool], y, scorer)
         if scorer.better(score, chosen[1]):
             full = np.zeros(len(results))
-            full[:size] = pool_weights
+            full[pool] = pool_weights
             chosen = (full, score)
     return chosen
 
@@ -173,24 +212,58 @@ def _train(X, y, task, mode, validation, time_budget, seed, progress, threads) -
     plan = plan_for(mode, n_rows, M.shape[1], n_classes)
     budget = time_budget if time_budget is not None else plan.default_budget
     deadline = start + budget if budget is not None else None
-    holdout = plan.holdout if plan.use_holdout(n_rows) else None
+    holdout = plan.holdout if plan.use_holdout(n_rows, n_classes) else None
     folds = make_folds(y_enc, task, plan.n_folds, holdout, seed)
     scorer = selection_scorer(task, n_classes)
 
     def reserve(results: list[CandidateResult]) -> float:
-        if plan.bag or not results:
+        if not results:
             return 0.0
         best = min(results, key=lambda r: scorer.sort_key(r.score))
         return _refit_estimate(best, folds, n_rows)
 
     def on_candidate(i: int, step: str) -> None:
-        done = i / len(plan.learners)
+        done = i / plan.n_candidates
         if budget:
             done = max(done, (time.monotonic() - start) / budget)
         report(0.05 + 0.85 * done, step)
 
-    results = run_candidates(
-        plan.learners, ctx, M, y_enc, folds, scorer, deadline, reserve, on_candidate
+    results: list[CandidateResult] = []
+    has_categorical = bool(encoder.categorical_indices_)
+
+    def trials(n_trials: int, first: int):
+        return lgbm_trials(
+            plan.tune_base,
+            n_rows,
+            M.shape[1],
+            has_categorical,
+            plan.tune_rounds,
+            seed,
+            n_trials,
+            lambda: results,
+            scorer,
+            start=first,
+        )
+
+    def candidates():
+        # Lazy: each tuned trial is proposed from the results of the candidates before it.
+        yield from plan.learners
+        yield from trials(plan.n_trials, 0)
+        yield from plan.extra_learners
+        yield from trials(plan.extra_trials, plan.n_trials)
+
+    run_candidates(
+        candidates(),
+        ctx,
+        M,
+        y_enc,
+        folds,
+        scorer,
+        deadline,
+        reserve,
+        on_candidate,
+        results,
+        _expected_cost,
     )
     rows = results[0].rows  # every later candidate covers the same rows (all folds)
     weights, score = _choose(results, y_enc[rows], scorer, plan)
@@ -200,14 +273,15 @@ def _train(X, y, task, mode, validation, time_budget, seed, progress, threads) -
     for result, weight in zip(results, weights, strict=True):
         if weight <= 0:
             continue
-        refit = not plan.bag or len(folds) == 1
-        if refit and deadline is not None:
-            # Out of time: the fold models (already fitted) serve as a bag instead.
-            refit = time.monotonic() + _refit_estimate(result, folds, n_rows) <= deadline
+        # Bagging keeps the k fold models and adds a refit on all rows when time allows;
+        # otherwise the refit replaces them, or, out of time, the fold models serve as a bag.
+        bagged = plan.bag and len(folds) > 1
+        refit = deadline is None or (
+            time.monotonic() + _refit_estimate(result, folds, n_rows) <= deadline
+        )
+        components = list(result.models) if bagged or not refit else []
         if refit:
-            components = [result.learner.fit(ctx, M, y_enc, rounds=result.refit_rounds())]
-        else:
-            components = list(result.models)
+            components.append(result.learner.fit(ctx, M, y_enc, rounds=result.refit_rounds()))
         members.append(Member(result.learner.name, float(weight), components))
     model = FittedModel(encoder, labels, members)
 

@@ -8,7 +8,7 @@ on the same folds, so its out-of-fold score cannot be worse than what `balanced`
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -20,6 +20,9 @@ MODE_ALIASES = {"auto": "balanced"}
 
 @dataclass(frozen=True)
 class ModePlan:
+    """Candidates run in this order: `learners`, `n_trials` tuned LightGBMs, `extra_learners`,
+    `extra_trials` more tuned LightGBMs (the search continues from all results so far)."""
+
     mode: str
     learners: tuple[Learner, ...]
     n_folds: int
@@ -28,10 +31,25 @@ class ModePlan:
     ensemble: bool  # greedy ensemble selection over the candidates
     bag: bool  # keep the k fold models as the final model instead of refitting on all rows
     default_budget: float | None  # seconds
-    n_baseline: int  # learners[:n_baseline] is the balanced portfolio
+    n_trials: int = 0
+    extra_learners: tuple[Learner, ...] = ()
+    extra_trials: int = 0
+    tune_base: dict = field(default_factory=dict)  # fixed parameters of the tuned LightGBMs
+    tune_rounds: int = 3000
 
-    def use_holdout(self, n_rows: int) -> bool:
-        return n_rows > self.cv_max_rows
+    @property
+    def n_baseline(self) -> int:
+        """The first n_baseline candidates are what `balanced` runs."""
+        return len(self.learners) + self.n_trials
+
+    @property
+    def n_candidates(self) -> int:
+        return self.n_baseline + len(self.extra_learners) + self.extra_trials
+
+    def use_holdout(self, n_rows: int, n_classes: int = 0) -> bool:
+        """Holdout instead of k-fold CV above `cv_max_rows` rows, counting a multiclass row
+        once per class (LightGBM grows a tree per class each round, so that is its cost)."""
+        return n_rows * (n_classes if n_classes > 2 else 1) > self.cv_max_rows
 
 
 def lgbm_defaults(n_rows: int, n_cols: int, n_classes: int) -> dict:
@@ -142,7 +160,14 @@ def _extra_learners(n_rows: int, n_cols: int, n_classes: int) -> list[Learner]:
     ]
 
 
+# high_speed promises a model within 10 s: on data where one LightGBM plus its refit would
+# take longer (many classes, many rows), the refit is skipped and the fit cut short.
+HIGH_SPEED_BUDGET = 7.0
+
+
 def default_budget(mode: str, n_rows: int, n_cols: int) -> float | None:
+    if mode == "high_speed":
+        return HIGH_SPEED_BUDGET
     if mode == "balanced":
         return float(np.clip(30 + n_rows * n_cols / 20_000, 30, 120))
     if mode == "high_accuracy":
@@ -150,16 +175,42 @@ def default_budget(mode: str, n_rows: int, n_cols: int) -> float | None:
     return None
 
 
+# Tuned LightGBM trials (see tuning.py). A trial count, not the clock, bounds the search, so
+# a run that finishes inside its budget is reproducible; on data too large for the budget
+# the deadline stops the search earlier.
+BALANCED_TRIALS = 16
+HIGH_ACCURACY_TRIALS = 64  # on top of balanced's
+
+
 def plan_for(mode: str, n_rows: int, n_cols: int, n_classes: int) -> ModePlan:
     mode = MODE_ALIASES.get(mode, mode)
     balanced = _balanced_learners(n_rows, n_cols, n_classes)
     budget = default_budget(mode, n_rows, n_cols)
+    tuning = {
+        "tune_base": {"max_bin": lgbm_defaults(n_rows, n_cols, n_classes)["max_bin"]},
+        "tune_rounds": _rounds(n_classes, 3000),
+    }
     if mode == "high_speed":
-        return ModePlan(mode, tuple(balanced[:1]), 5, 10_000, 0.2, False, False, budget, 1)
+        return ModePlan(mode, tuple(balanced[:1]), 5, 10_000, 0.2, False, False, budget)
     if mode == "balanced":
-        learners = tuple(balanced)
-        return ModePlan(mode, learners, 5, 100_000, 0.2, True, False, budget, len(learners))
+        return ModePlan(
+            mode, tuple(balanced), 5, 100_000, 0.2, True, False, budget, BALANCED_TRIALS, **tuning
+        )
     if mode == "high_accuracy":
-        learners = tuple(balanced + _extra_learners(n_rows, n_cols, n_classes))
-        return ModePlan(mode, learners, 5, 100_000, 0.2, True, True, budget, len(balanced))
+        return ModePlan(
+            mode,
+            tuple(balanced),
+            5,
+            100_000,
+            0.2,
+            True,
+            # Refit like balanced rather than bag the fold models: when both modes choose the
+            # same ensemble the models are then identical (bagging scored worse on vehicle).
+            False,
+            budget,
+            BALANCED_TRIALS,
+            tuple(_extra_learners(n_rows, n_cols, n_classes)),
+            HIGH_ACCURACY_TRIALS,
+            **tuning,
+        )
     raise ValueError(f"unknown mode {mode!r}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,6 +22,7 @@ class CandidateResult:
     models: list[FittedComponent]  # one per fold
     rounds: list[int | None]  # best boosting rounds per fold
     fit_seconds: float
+    index: int = 0  # position of the learner in the sequence that `run_candidates` was given
 
     def refit_rounds(self) -> int | None:
         rounds = [r for r in self.rounds if r is not None]
@@ -77,7 +78,7 @@ def cross_validate(
 
 
 def run_candidates(
-    learners: tuple[Learner, ...],
+    learners: Iterable[Learner],
     ctx: FitContext,
     X,
     y: np.ndarray,
@@ -86,14 +87,20 @@ def run_candidates(
     deadline: float | None,
     reserve: Callable[[list[CandidateResult]], float],
     report: Callable[[int, str], None],
+    results: list[CandidateResult] | None = None,
+    cost: Callable[[Learner, list[CandidateResult]], float | None] | None = None,
 ) -> list[CandidateResult]:
     """Evaluate learners in order until they are done or the deadline is reached.
 
     The first learner is the fallback model: it always returns (cut short at the deadline if
-    need be). Later ones stop the search when they cannot finish before
-    `deadline - reserve(results)`, where the reserve is what the final refit should take.
+    need be). Later ones must finish before `deadline - reserve(results)`, where the reserve
+    is what the final refit should take: a learner whose expected `cost` (seconds, if known)
+    does not fit in the time left is skipped, one that runs out of time is dropped, and the
+    search goes on with the next (cheaper ones may still fit) until the time is up.
+    `learners` may be a lazy iterator that proposes the next learner from the results so
+    far: the results are appended to `results` (if given) as they come, and returned.
     """
-    results: list[CandidateResult] = []
+    results = [] if results is None else results
     for i, learner in enumerate(learners):
         limit = deadline
         if i == 0 and deadline is not None:
@@ -103,11 +110,15 @@ def run_candidates(
             limit = deadline - reserve(results)
             if time.monotonic() >= limit:
                 break
+            expected = cost(learner, results) if cost is not None else None
+            if expected is not None and time.monotonic() + expected > limit:
+                continue
         report(i, f"cross-validating {learner.name}")
         try:
             result = cross_validate(learner, ctx, X, y, folds, scorer, limit, must_finish=i == 0)
         except BudgetExceeded:
-            break
+            continue
+        result.index = i
         results.append(result)
         if len(result.models) < len(folds):
             break  # the fallback itself ran out of time

@@ -60,7 +60,12 @@ class LGBMLearner:
         params = self.full_params(ctx)
         cats = list(ctx.categorical_indices)
         train_set = lgb.Dataset(X, label=y, categorical_feature=cats, params=params)
-        valid_sets, callbacks = [], []
+        grown = [0]
+
+        def count(env) -> None:
+            grown[0] = env.iteration + 1
+
+        valid_sets, callbacks = [], [count]
         use_valid = valid is not None and self.early_stopping is not None and rounds is None
         if use_valid:
             valid_sets = [train_set.create_valid(valid[0], label=valid[1])]
@@ -80,7 +85,9 @@ class LGBMLearner:
         )
         best = booster.best_iteration if booster.best_iteration > 0 else None
         num_iteration = best or booster.current_iteration()
-        return FittedLGBM(booster, num_iteration, ctx.task, ctx.n_classes, ctx.threads)
+        return FittedLGBM(
+            booster, num_iteration, ctx.task, ctx.n_classes, ctx.threads, trained_rounds=grown[0]
+        )
 
     def best_rounds(self, fitted: FittedLGBM) -> int | None:
         return fitted.num_iteration
@@ -90,10 +97,18 @@ class FittedLGBM:
     family = "lgbm"
 
     def __init__(
-        self, booster: lgb.Booster, num_iteration: int, task: str, n_classes: int, threads: int
+        self,
+        booster: lgb.Booster,
+        num_iteration: int,
+        task: str,
+        n_classes: int,
+        threads: int,
+        trained_rounds: int | None = None,
     ):
         self.booster = booster
         self.num_iteration = int(num_iteration)
+        # Rounds grown, including the early-stopping patience that was cut off afterwards.
+        self.trained_rounds = int(trained_rounds or num_iteration)
         self.task = task
         self.n_classes = n_classes
         self.threads = threads
