@@ -1,13 +1,13 @@
 """Datasets (collections) inside a user's project."""
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.db.models import Collection, Project, User
-from app.errors import BadRequest, Conflict, NotFound
+from app.errors import BadRequest, NotFound
 from app.services.names import check_name
 from app.services.projects import get_project
+from app.services.unique import insert_unique
 
 VECTOR_TYPES = ("dense", "sparse")
 
@@ -44,8 +44,6 @@ def create_collection(
     widest row inserted."""
     check_name("collection_name", name)
     check_layout(vector_type, vector_dim, dim_from_data=dim_from_data)
-    if find_collection(session, project, name) is not None:
-        raise Conflict(f"Collection already exists: '{name}'")
     collection = Collection(
         project_id=project.id,
         name=name,
@@ -55,12 +53,7 @@ def create_collection(
         attribute_names=[],
         categorical_attributes=[],
     )
-    session.add(collection)
-    try:
-        session.flush()
-    except IntegrityError as err:
-        raise Conflict(f"Collection already exists: '{name}'") from err
-    return collection
+    return insert_unique(session, collection, f"Collection already exists: '{name}'")
 
 
 def init_collection(

@@ -1,12 +1,12 @@
 """Projects belong to one user; every lookup goes through `get_project`, the owner check."""
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.db.models import Project, User
-from app.errors import Conflict, NotFound
+from app.errors import NotFound
 from app.services.names import check_name
+from app.services.unique import insert_unique
 
 
 def get_project(session: Session, user: User, name: str) -> Project:
@@ -20,18 +20,8 @@ def get_project(session: Session, user: User, name: str) -> Project:
 
 def create_project(session: Session, user: User, name: str, application: str | None) -> Project:
     check_name("project_name", name)
-    exists = session.scalar(
-        select(Project.id).where(Project.user_id == user.id, Project.name == name)
-    )
-    if exists is not None:
-        raise Conflict(f"Project already exists: '{name}'")
     project = Project(user_id=user.id, name=name, application=application)
-    session.add(project)
-    try:
-        session.flush()
-    except IntegrityError as err:
-        raise Conflict(f"Project already exists: '{name}'") from err
-    return project
+    return insert_unique(session, project, f"Project already exists: '{name}'")
 
 
 def delete_project(session: Session, user: User, name: str) -> None:
