@@ -15,7 +15,7 @@ from sqlalchemy import func, or_, select, update
 from app.config import get_settings
 from app.db.models import Job, Model, utcnow
 from app.db.session import Database
-from app.errors import AppError
+from app.errors import AppError, BadRequest
 from app.services.data import apply_data_job, discard_failed_upload, prepare_data_job
 from app.services.jobs import finish_job, still_ours
 from app.services.training import run_training_job
@@ -177,11 +177,14 @@ def _apply_data(db: Database, job_id: str, attempt: int) -> None:
         prepared = prepare_data_job(session, job)
     with db.session() as session:
         job = session.get(Job, job_id)
+        collection = lock_collection(session, job.collection_id) if job else None
         if job is not None:
-            lock_collection(session, job.collection_id)
-            session.refresh(job)
-        if still_ours(job, attempt):
-            finish_job(job, apply_data_job(session, job, prepared))
+            session.refresh(job)  # read after the lock: the job may have been cancelled
+        if not still_ours(job, attempt):
+            return
+        if collection is None:
+            raise BadRequest("the collection was deleted before this job ran")
+        finish_job(job, apply_data_job(session, job, collection, prepared))
 
 
 def recover_interrupted(db: Database) -> list[tuple[str, str]]:

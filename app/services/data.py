@@ -14,7 +14,7 @@ from app.services.jobs import new_job
 from app.services.projects import get_project
 from app.services.tables import Table
 from app.storage import codec
-from app.storage.collections import append_rows, delete_ids, lock_collection, set_attribute
+from app.storage.collections import append_rows, delete_ids, set_attribute
 
 FILE_FORMATS = ("csv", "json", "libsvm", "binary")
 
@@ -191,13 +191,11 @@ def prepare_data_job(session: Session, job: Job) -> PreparedData:
     return PreparedData(meta, _ingest(parse_file, blobs["file"], options))
 
 
-def apply_data_job(session: Session, job: Job, prepared: PreparedData) -> dict:
-    """Apply a prepared data job to its collection; returns the result fields of its status.
-    Runs in the transaction that also marks the job finished."""
+def apply_data_job(session: Session, job: Job, collection: Collection,
+                   prepared: PreparedData) -> dict:
+    """Apply a prepared data job to its collection, whose lock the caller holds; returns the
+    result fields of its status. Runs in the transaction that also marks the job finished."""
     meta, rows = prepared.meta, prepared.rows
-    collection = lock_collection(session, job.collection_id)
-    if collection is None:
-        raise BadRequest("the collection was deleted before this job ran")
     if job.action == "delete_data":
         return {"num_deleted": delete_ids(session, collection, meta["ids"])}
     if job.action == "attach_automl_label":
