@@ -15,7 +15,7 @@ from app.db.models import Job, User
 from app.db.session import Database
 from app.errors import RateLimited
 from app.jobs.runner import JobRunner
-from app.services.accounts import authenticate
+from app.services.accounts import find_user, register_open_key
 
 
 class RateLimiter:
@@ -49,19 +49,28 @@ class Api:
 
     @contextmanager
     def session(self, body) -> Iterator[tuple[Session, User]]:
-        """Authenticate the body's key, then yield a session committed when the block ends."""
+        """Authenticate the body's key and yield the session of the request, with its user; the
+        session commits when the block ends."""
         key = body.user_api_key
-        for attempt in (1, 2):
-            try:
-                with self.db.session() as session:
-                    user = authenticate(session, key, open_access=self.settings.open_access)
-                break
-            except IntegrityError:  # two first requests of a new open-mode key at once
-                if attempt == 2:
-                    raise
-        self.limiter.check(key)
         with self.db.session() as session:
-            yield session, session.get(User, user.id)
+            user = find_user(session, key, open_access=self.settings.open_access)
+            if user is None:
+                user = session.get(User, self._register_open_key(key))
+            self.limiter.check(key)
+            yield session, user
+
+    def _register_open_key(self, key: str) -> int:
+        """In a transaction of its own, since two first requests of a new key may race: the
+        loser of the unique constraint finds the winner's row on its second try."""
+        def user_id() -> int:
+            with self.db.session() as session:
+                user = find_user(session, key, open_access=True)
+                return (user or register_open_key(session, key)).id
+
+        try:
+            return user_id()
+        except IntegrityError:
+            return user_id()
 
     def submit(self, job: Job) -> dict:
         self.runner.submit(job.id, job.kind)

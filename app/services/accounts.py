@@ -52,13 +52,19 @@ def create_key(session: Session, user_name: str) -> str:
     return key
 
 
-def authenticate(session: Session, key: object, *, open_access: bool) -> User:
+def find_user(session: Session, key: object, *, open_access: bool) -> User | None:
+    """The key's user; None for an unknown key in open mode (register it with `register_open_key`).
+    A missing key, or an unknown one outside open mode, is refused."""
     if not isinstance(key, str) or not key.strip():
         raise Unauthorized("user_api_key is required: send your API key in the JSON body")
-    digest = hash_key(key)
-    api_key = session.scalar(select(ApiKey).where(ApiKey.key_hash == digest))
+    api_key = session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(key)))
     if api_key is not None:
         return session.get(User, api_key.user_id)
     if open_access:
-        return register_key(session, key, f"key-{digest[:16]}")
+        return None
     raise Unauthorized("Invalid API key")
+
+
+def register_open_key(session: Session, key: str) -> User:
+    """Open mode: an unknown key becomes a tenant of its own."""
+    return register_key(session, key, f"key-{hash_key(key)[:16]}")
