@@ -215,9 +215,11 @@ def _train(X, y, task, mode, validation, time_budget, seed, progress, threads) -
     holdout = plan.holdout if plan.use_holdout(n_rows, n_classes) else None
     folds = make_folds(y_enc, task, plan.n_folds, holdout, seed)
     scorer = selection_scorer(task, n_classes)
+    bagged = plan.bag and len(folds) > 1
 
     def reserve(results: list[CandidateResult]) -> float:
-        if not results:
+        """Seconds to keep for the final refit (a bag needs none)."""
+        if not results or bagged:
             return 0.0
         best = min(results, key=lambda r: scorer.sort_key(r.score))
         return _refit_estimate(best, folds, n_rows)
@@ -273,15 +275,16 @@ def _train(X, y, task, mode, validation, time_budget, seed, progress, threads) -
     for result, weight in zip(results, weights, strict=True):
         if weight <= 0:
             continue
-        # Bagging keeps the k fold models and adds a refit on all rows when time allows;
-        # otherwise the refit replaces them, or, out of time, the fold models serve as a bag.
-        bagged = plan.bag and len(folds) > 1
-        refit = deadline is None or (
-            time.monotonic() + _refit_estimate(result, folds, n_rows) <= deadline
+        # A bag is the k fold models, exactly those whose out-of-fold predictions were scored
+        # and weighted. Otherwise a refit on all rows, or, out of time, the fold models.
+        refit = not bagged and (
+            deadline is None
+            or time.monotonic() + _refit_estimate(result, folds, n_rows) <= deadline
         )
-        components = list(result.models) if bagged or not refit else []
         if refit:
-            components.append(result.learner.fit(ctx, M, y_enc, rounds=result.refit_rounds()))
+            components = [result.learner.fit(ctx, M, y_enc, rounds=result.refit_rounds())]
+        else:
+            components = list(result.models)
         members.append(Member(result.learner.name, float(weight), components))
     model = FittedModel(encoder, labels, members)
 

@@ -1,10 +1,11 @@
 """Candidate model families."""
 
 from .base import BudgetExceeded, FitContext, FittedComponent, Learner
+from .catboost import CatBoostLearner, FittedCatBoost
 from .lgbm import FittedLGBM, LGBMLearner
 from .linear import FittedLinear, LinearLearner
 
-_LOADERS = {"lgbm": FittedLGBM, "linear": FittedLinear}
+_LOADERS = {"lgbm": FittedLGBM, "linear": FittedLinear, "catboost": FittedCatBoost}
 
 
 def load_component(meta: dict, files: dict[str, bytes], threads: int) -> FittedComponent:
@@ -14,6 +15,7 @@ def load_component(meta: dict, files: dict[str, bytes], threads: int) -> FittedC
 
 __all__ = [
     "BudgetExceeded",
+    "CatBoostLearner",
     "FitContext",
     "FittedComponent",
     "Learner",
