@@ -1,6 +1,7 @@
 """Model artifact: a zip holding `manifest.json` plus the component files it names.
 
-LightGBM models are stored as LightGBM model text, linear models as JSON coefficients;
+LightGBM models are stored as LightGBM model text, CatBoost models in CatBoost's own binary
+format, linear models as JSON coefficients;
 nothing is pickled. The zip is byte-for-byte reproducible (fixed timestamps, sorted entries).
 """
 
@@ -12,7 +13,9 @@ import zipfile
 import orjson
 
 FORMAT = "automl-model"
-VERSION = 1
+# 2 added stacked members (older readers would ignore them and predict wrongly); 1 still loads.
+VERSION = 2
+READABLE = (1, 2)
 _EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
@@ -37,7 +40,7 @@ def unpack(data: bytes) -> tuple[dict, dict[str, bytes]]:
     if "manifest.json" not in files:
         raise ValueError("not a model artifact (no manifest.json)")
     manifest = orjson.loads(files.pop("manifest.json"))
-    if manifest.get("format") != FORMAT or manifest.get("version") != VERSION:
+    if manifest.get("format") != FORMAT or manifest.get("version") not in READABLE:
         raise ValueError(
             f"unsupported model artifact {manifest.get('format')!r} "
             f"version {manifest.get('version')!r}"

@@ -18,6 +18,7 @@ from .model import FittedModel, Member, default_threads
 from .models import FitContext, LGBMLearner
 from .portfolio import MODE_ALIASES, MODES, ModePlan, plan_for
 from .search import CandidateResult, run_candidates
+from .stacking import STACK_INPUTS, stack_features
 from .tuning import lgbm_trials
 from .validation import Fold, make_folds
 
@@ -116,6 +117,20 @@ def _expected_cost(learner, done: list[CandidateResult]) -> float | None:
     return first.fit_seconds * ratio
 
 
+# Seconds kept for the stack while the first level runs, in multiples of the first
+# candidate's cross-validation time (two small second-level learners on wider data).
+STACK_RESERVE = 3.0
+
+
+def _stack_inputs(weights: np.ndarray, n_classes: int) -> list[int]:
+    """The first-level candidates whose predictions the stack sees: the members of the
+    first-level ensemble, heaviest first (complementary models, and predicted anyway when the
+    final blend keeps them); fewer when each prediction adds a column per class."""
+    n_inputs = STACK_INPUTS if n_classes <= 8 else max(2, 64 // n_classes)
+    ranked = sorted(np.flatnonzero(weights > 0), key=lambda i: -weights[i])
+    return sorted(int(i) for i in ranked[:n_inputs])
+
+
 def _choose(
     results: list[CandidateResult], y: np.ndarray, scorer: Scorer, plan: ModePlan
 ) -> tuple[np.ndarray, float]:
@@ -127,7 +142,7 @@ def _choose(
     chosen = (weights, scores[best])
     if not plan.ensemble or len(results) < 2:
         return chosen
-    pools = [plan.n_candidates]
+    pools = [len(results) + plan.n_candidates]  # every candidate, the stack included
     if any(r.index >= plan.n_baseline for r in results):
         pools.append(plan.n_baseline)  # what balanced would pick, for the never-worse guarantee
     for size in pools:
@@ -217,12 +232,17 @@ def _train(X, y, task, mode, validation, time_budget, seed, progress, threads) -
     scorer = selection_scorer(task, n_classes)
     bagged = plan.bag and len(folds) > 1
 
+    stacking = len(folds) > 1 and bool(plan.stack_learners)
+
     def reserve(results: list[CandidateResult]) -> float:
-        """Seconds to keep for the final refit (a bag needs none)."""
-        if not results or bagged:
+        """Seconds to keep for the final refit, or for the stack (a bag needs no refit)."""
+        if not results:
             return 0.0
+        stack = STACK_RESERVE * results[0].fit_seconds if stacking else 0.0
+        if bagged:
+            return stack
         best = min(results, key=lambda r: scorer.sort_key(r.score))
-        return _refit_estimate(best, folds, n_rows)
+        return stack + _refit_estimate(best, folds, n_rows)
 
     def on_candidate(i: int, step: str) -> None:
         done = i / plan.n_candidates
@@ -268,12 +288,28 @@ def _train(X, y, task, mode, validation, time_budget, seed, progress, threads) -
         _expected_cost,
     )
     rows = results[0].rows  # every later candidate covers the same rows (all folds)
+    inputs: list[int] = []
+    Z = None
     weights, score = _choose(results, y_enc[rows], scorer, plan)
+    if stacking and len(rows) == n_rows:
+        report(0.88, "stacking")
+        inputs = _stack_inputs(weights, n_classes)
+        Z = stack_features(M, [results[i].oof for i in inputs])
+        first = len(results)
+        run_candidates(
+            plan.stack_learners, ctx, Z, y_enc, folds, scorer, deadline, lambda r: 0.0,
+            on_candidate, results, fallback=False,
+        )
+        for k, result in enumerate(results[first:]):
+            result.index, result.stacked = plan.n_candidates + k, True
+        weights, score = _choose(results, y_enc[rows], scorer, plan)
+    if not any(w > 0 and r.stacked for r, w in zip(results, weights, strict=True)):
+        inputs = []
 
     report(0.9, "fitting the final model")
-    members = []
-    for result, weight in zip(results, weights, strict=True):
-        if weight <= 0:
+    members, member_of = [], {}
+    for k, (result, weight) in enumerate(zip(results, weights, strict=True)):
+        if weight <= 0 and k not in inputs:
             continue
         # A bag is the k fold models, exactly those whose out-of-fold predictions were scored
         # and weighted. Otherwise a refit on all rows, or, out of time, the fold models.
@@ -282,11 +318,13 @@ def _train(X, y, task, mode, validation, time_budget, seed, progress, threads) -
             or time.monotonic() + _refit_estimate(result, folds, n_rows) <= deadline
         )
         if refit:
-            components = [result.learner.fit(ctx, M, y_enc, rounds=result.refit_rounds())]
+            data = Z if result.stacked else M
+            components = [result.learner.fit(ctx, data, y_enc, rounds=result.refit_rounds())]
         else:
             components = list(result.models)
-        members.append(Member(result.learner.name, float(weight), components))
-    model = FittedModel(encoder, labels, members)
+        member_of[k] = len(members)
+        members.append(Member(result.learner.name, float(weight), components, result.stacked))
+    model = FittedModel(encoder, labels, members, [member_of[k] for k in inputs])
 
     oof = blend([r.oof for r in results], weights)
     metric = _oof_metric(task, labels, y_enc[rows], oof)

@@ -13,6 +13,7 @@ from .features import FeatureEncoder, Features
 from .labels import LabelCodec
 from .metrics import classification_metrics, regression_metric
 from .models import FittedComponent, load_component
+from .stacking import stack_features, stack_width
 
 
 def default_threads() -> int:
@@ -30,11 +31,15 @@ def default_threads() -> int:
 
 @dataclass
 class Member:
-    """One ensemble member: a refit model, or the bag of its fold models (averaged)."""
+    """One ensemble member: a refit model, or the bag of its fold models (averaged).
+
+    A `stacked` member predicts from the features plus the stack inputs' predictions.
+    """
 
     name: str
     weight: float
     components: list[FittedComponent]
+    stacked: bool = False
 
     def predict(self, X) -> np.ndarray:
         out = self.components[0].predict(X)
@@ -52,10 +57,23 @@ class PredictionResult:
 
 
 class FittedModel:
-    def __init__(self, encoder: FeatureEncoder, labels: LabelCodec, members: list[Member]):
+    """The whole fitted pipeline: feature encoding, label coding and the weighted members.
+
+    `stack_inputs` are indices of members (weight 0 if they only feed the stack) whose
+    predictions stacked members see as extra columns.
+    """
+
+    def __init__(
+        self,
+        encoder: FeatureEncoder,
+        labels: LabelCodec,
+        members: list[Member],
+        stack_inputs: Sequence[int] = (),
+    ):
         self.encoder = encoder
         self.labels = labels
         self.members = members
+        self.stack_inputs = list(stack_inputs)
         self.task = labels.task
         self.classes_ = list(labels.classes_)
         self.numeric_names_ = list(encoder.numeric_names_)
@@ -66,10 +84,22 @@ class FittedModel:
         if n_rows == 0:
             return np.zeros((0, len(self.classes_))) if self.classes_ else np.zeros(0)
         M = self.encoder.transform(X)
+        cache: dict[int, np.ndarray] = {}
+
+        def first_level(i: int) -> np.ndarray:
+            if i not in cache:
+                cache[i] = self.members[i].predict(M)
+            return cache[i]
+
+        Z = None
+        if any(m.stacked and m.weight > 0 for m in self.members):
+            Z = stack_features(M, [first_level(i) for i in self.stack_inputs])
         out = None
-        for member in self.members:
-            part = member.weight * member.predict(M)
-            out = part if out is None else out + part
+        for i, member in enumerate(self.members):
+            if member.weight <= 0:
+                continue
+            pred = member.predict(Z) if member.stacked else first_level(i)
+            out = member.weight * pred if out is None else out + member.weight * pred
         return out
 
     def _decode(self, raw: np.ndarray) -> list:
@@ -112,10 +142,15 @@ class FittedModel:
     def feature_importance(self) -> list[dict]:
         """Gain-based importance per input feature (dropped columns get 0), summing to 1."""
         n_cols = len(self.encoder.feature_names_)
+        n_classes = len(self.classes_)
+        extra = stack_width(self.task, n_classes, len(self.stack_inputs))
         total = np.zeros(n_cols)
         for member in self.members:
+            width = n_cols + extra if member.stacked else n_cols
             for component in member.components:
-                gain = component.feature_gain(n_cols)
+                # A stacked member's gain on the stack columns is left out: only input
+                # features are reported.
+                gain = component.feature_gain(width)[:n_cols]
                 if gain.sum() > 0:
                     total += member.weight * gain / gain.sum() / len(member.components)
         names = self.numeric_names_ + self.categorical_names_
@@ -141,12 +176,20 @@ class FittedModel:
                     paths[name] = f"members/{m}/{c}/{name}"
                     files[paths[name]] = blob
                 components.append({"meta": meta, "files": paths})
-            members.append({"name": member.name, "weight": member.weight, "components": components})
+            members.append(
+                {
+                    "name": member.name,
+                    "weight": member.weight,
+                    "components": components,
+                    "stacked": member.stacked,
+                }
+            )
         manifest = {
             "task": self.task,
             "labels": self.labels.to_manifest(),
             "features": self.encoder.to_manifest(),
             "members": members,
+            "stack_inputs": self.stack_inputs,
         }
         return artifact.pack(manifest, files)
 
@@ -162,9 +205,11 @@ class FittedModel:
                 )
                 for c in member["components"]
             ]
-            members.append(Member(member["name"], float(member["weight"]), components))
+            stacked = bool(member.get("stacked", False))
+            members.append(Member(member["name"], float(member["weight"]), components, stacked))
         return cls(
             FeatureEncoder.from_manifest(manifest["features"]),
             LabelCodec.from_manifest(manifest["labels"]),
             members,
+            manifest.get("stack_inputs", []),
         )

@@ -36,6 +36,7 @@ class ModePlan:
     extra_trials: int = 0
     tune_base: dict = field(default_factory=dict)  # fixed parameters of the tuned LightGBMs
     tune_rounds: int = 3000
+    stack_learners: tuple[Learner, ...] = ()  # second level (stacking.py); bagged plans only
 
     @property
     def n_baseline(self) -> int:
@@ -167,6 +168,28 @@ def _extra_learners(n_rows: int, n_cols: int, n_classes: int) -> list[Learner]:
     ]
 
 
+def _stack_learners(n_rows: int, n_cols: int, n_classes: int) -> list[Learner]:
+    """Second-level learners: few, small and strongly regularised, since the first level's
+    predictions already carry most of the signal."""
+    base = lgbm_defaults(n_rows, n_cols, n_classes)
+    return [
+        LGBMLearner(
+            "stack_lgbm",
+            {
+                **base,
+                "learning_rate": 0.03,
+                "num_leaves": 7,
+                "min_data_in_leaf": 2 * base["min_data_in_leaf"],
+                "feature_fraction": 0.8,
+                "lambda_l2": 10.0,
+            },
+            _rounds(n_classes, 3000),
+            50,
+        ),
+        LinearLearner("stack_linear"),
+    ]
+
+
 # high_speed promises a model within 10 s: on data where one LightGBM plus its refit would
 # take longer (many classes, many rows), the refit is skipped and the fit cut short.
 HIGH_SPEED_BUDGET = 7.0
@@ -216,6 +239,7 @@ def plan_for(mode: str, n_rows: int, n_cols: int, n_classes: int) -> ModePlan:
             BALANCED_TRIALS,
             tuple(_extra_learners(n_rows, n_cols, n_classes)),
             HIGH_ACCURACY_TRIALS,
+            stack_learners=tuple(_stack_learners(n_rows, n_cols, n_classes)),
             **tuning,
         )
     raise ValueError(f"unknown mode {mode!r}")

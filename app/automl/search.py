@@ -23,6 +23,7 @@ class CandidateResult:
     rounds: list[int | None]  # best boosting rounds per fold
     fit_seconds: float
     index: int = 0  # position of the learner in the sequence that `run_candidates` was given
+    stacked: bool = False  # trained on the features plus first-level predictions
 
     def refit_rounds(self) -> int | None:
         rounds = [r for r in self.rounds if r is not None]
@@ -89,21 +90,24 @@ def run_candidates(
     report: Callable[[int, str], None],
     results: list[CandidateResult] | None = None,
     cost: Callable[[Learner, list[CandidateResult]], float | None] | None = None,
+    fallback: bool = True,
 ) -> list[CandidateResult]:
     """Evaluate learners in order until they are done or the deadline is reached.
 
-    The first learner is the fallback model: it always returns (cut short at the deadline if
-    need be). Later ones must finish before `deadline - reserve(results)`, where the reserve
-    is what the final refit should take: a learner whose expected `cost` (seconds, if known)
-    does not fit in the time left is skipped, one that runs out of time is dropped, and the
-    search goes on with the next (cheaper ones may still fit) until the time is up.
+    The first learner is the fallback model (unless not `fallback`): it always returns (cut
+    short at the deadline if need be). Later ones must finish before
+    `deadline - reserve(results)`, where the reserve is what the final steps should take: a
+    learner whose expected `cost` (seconds, if known) does not fit in the time left is
+    skipped, one that runs out of time is dropped, and the search goes on with the next
+    (cheaper ones may still fit) until the time is up.
     `learners` may be a lazy iterator that proposes the next learner from the results so
     far: the results are appended to `results` (if given) as they come, and returned.
     """
     results = [] if results is None else results
     for i, learner in enumerate(learners):
         limit = deadline
-        if i == 0 and deadline is not None:
+        must_finish = fallback and i == 0
+        if must_finish and deadline is not None:
             # Leave a little time to predict and wrap up after the fallback is cut short.
             limit = deadline - 0.1 * max(0.0, deadline - time.monotonic())
         elif deadline is not None:
@@ -115,7 +119,7 @@ def run_candidates(
                 continue
         report(i, f"cross-validating {learner.name}")
         try:
-            result = cross_validate(learner, ctx, X, y, folds, scorer, limit, must_finish=i == 0)
+            result = cross_validate(learner, ctx, X, y, folds, scorer, limit, must_finish)
         except BudgetExceeded:
             continue
         result.index = i

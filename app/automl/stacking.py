@@ -1,0 +1,40 @@
+"""Stacking: a second level of learners that sees the first level's predictions.
+
+A stacked learner is trained on the encoded features plus, as extra columns, the out-of-fold
+predictions of the best first-level candidates (the idea of AutoGluon's multi-layer stack
+ensembling). At predict time those columns come from the same candidates' bags of fold
+models, so the second level sees at predict time what it saw in training: predictions of
+models that were not fitted on the row. Only bagged plans stack.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+# First-level candidates (best by out-of-fold score) whose predictions the stack sees.
+STACK_INPUTS = 8
+
+
+def prediction_columns(pred: np.ndarray) -> np.ndarray:
+    """Columns a first-level prediction adds: the value (regression), the positive class's
+    probability (binary; the other is redundant) or every class's probability."""
+    if pred.ndim == 1:
+        return pred[:, None]
+    if pred.shape[1] == 2:
+        return pred[:, 1:]
+    return pred
+
+
+def stack_features(M, preds: list[np.ndarray]):
+    """The encoded features with the prediction columns appended (sparse stays sparse)."""
+    extra = np.hstack([prediction_columns(p) for p in preds]).astype(np.float64)
+    if sp.issparse(M):
+        return sp.hstack([M, sp.csr_matrix(extra)], format="csr")
+    return np.hstack([np.asarray(M, dtype=np.float64), extra])
+
+
+def stack_width(task: str, n_classes: int, n_inputs: int) -> int:
+    """How many columns `stack_features` appends for `n_inputs` predictions."""
+    per_input = n_classes if task == "classification" and n_classes > 2 else 1
+    return per_input * n_inputs
