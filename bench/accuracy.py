@@ -582,6 +582,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--skip-ours", action="store_true",
                    help="run only the peers (needs --peer-budget): lets a peer's fixed-budget "
                         "run use one core while our engine runs on the other")
+    p.add_argument("--merge", help="comma-separated --json files of earlier runs (e.g. run in "
+                                   "parallel, one per core): print and --write their rows, "
+                                   "sorted by dataset, without running anything")
     args = p.parse_args(argv)
     args.modes = [m for m in args.modes.split(",") if m]
     args.peers = [x for x in args.peers.split(",") if x]
@@ -625,6 +628,8 @@ def main(argv=None) -> int:
         notes.append("autogluon skipped: it is only compared to balanced and high_accuracy")
         peers.remove("autogluon")
 
+    if args.merge:
+        return report(args, command, merged_rows(args.merge.split(",")), notes)
     rows: list[Row] = []
     print(format_table([]), flush=True)
     with tempfile.TemporaryDirectory(prefix="bench_accuracy_") as tmp_name:
@@ -659,6 +664,18 @@ def main(argv=None) -> int:
             if "lightgbm" in peers:
                 guarded(rows, ds, "lightgbm:default", None, run_lightgbm, ds, args.threads)
 
+    return report(args, command, rows, notes)
+
+
+def merged_rows(paths: list[str]) -> list[Row]:
+    """Rows of earlier --json dumps, grouped by dataset (stable within one)."""
+    fields = set(Row.__dataclass_fields__)
+    rows = [Row(**{k: v for k, v in raw.items() if k in fields})
+            for path in paths for raw in json.loads(Path(path).read_text())]
+    return sorted(rows, key=lambda r: r.dataset)
+
+
+def report(args, command: str, rows: list[Row], notes: list[str]) -> int:
     print("\n" + format_table(rows))
     for note in notes:
         print(note)

@@ -71,12 +71,30 @@ def _rounds(n_classes: int, rounds: int) -> int:
     return min(rounds, 500) if n_classes > 20 else rounds
 
 
+CATBOOST = CatBoostLearner("catboost", {"learning_rate": 0.08, "depth": 6}, 3000, 50)
+# balanced cross-validates CatBoost up to this many cells (rows x columns): 2-15 s on one core
+# (bench/families.py), which its 30-40 s budget affords there.
+BALANCED_CATBOOST_CELLS = 200_000
+
+
+def _catboost_fits(n_cols: int, n_classes: int) -> bool:
+    """CatBoost grows a tree per class each round and is slow on wide (often sparse) data:
+    it joins the portfolio only where it can finish in a high_accuracy budget."""
+    return n_classes <= 10 and n_cols <= 500
+
+
+def _catboost_in_balanced(n_rows: int, n_cols: int, n_classes: int) -> bool:
+    return _catboost_fits(n_cols, n_classes) and n_rows * n_cols <= BALANCED_CATBOOST_CELLS
+
+
 def _balanced_learners(n_rows: int, n_cols: int, n_classes: int) -> list[Learner]:
     base = lgbm_defaults(n_rows, n_cols, n_classes)
     big = n_rows >= 5000
+    catboost = [CATBOOST] if _catboost_in_balanced(n_rows, n_cols, n_classes) else []
     return [
         LGBMLearner("lgbm_default", base, _rounds(n_classes, 2000), 30),
         LinearLearner("linear"),
+        *catboost,
         LGBMLearner(
             "lgbm_random_forest",
             {
@@ -124,16 +142,11 @@ def _balanced_learners(n_rows: int, n_cols: int, n_classes: int) -> list[Learner
     ]
 
 
-def _catboost_fits(n_cols: int, n_classes: int) -> bool:
-    """CatBoost grows a tree per class each round and is slow on wide (often sparse) data:
-    it joins the portfolio only where it can finish in a high_accuracy budget."""
-    return n_classes <= 10 and n_cols <= 500
-
-
 def _extra_learners(n_rows: int, n_cols: int, n_classes: int) -> list[Learner]:
     base = lgbm_defaults(n_rows, n_cols, n_classes)
-    catboost = CatBoostLearner("catboost", {"learning_rate": 0.08, "depth": 6}, 3000, 50)
-    return ([catboost] if _catboost_fits(n_cols, n_classes) else []) + [
+    in_balanced = _catboost_in_balanced(n_rows, n_cols, n_classes)
+    late = _catboost_fits(n_cols, n_classes) and not in_balanced
+    return ([CATBOOST] if late else []) + [
         LGBMLearner(
             "lgbm_extra_trees",
             {

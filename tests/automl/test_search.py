@@ -91,8 +91,8 @@ def test_multiclass_is_chosen_by_log_loss():
 
 def test_balanced_tunes_and_high_accuracy_extends_it(monkeypatch):
     """balanced runs its portfolio and then tuned LightGBMs; high_accuracy repeats exactly
-    those (same folds, same proposals) before its own (CatBoost among them), so its
-    out-of-fold choice cannot be worse than balanced's."""
+    those (same folds, same proposals) before its own, so its out-of-fold choice cannot be
+    worse than balanced's."""
     monkeypatch.setattr(portfolio, "BALANCED_TRIALS", 3)
     monkeypatch.setattr(portfolio, "HIGH_ACCURACY_TRIALS", 3)
     X, y = make_data("regression", n=300, seed=11)
@@ -106,7 +106,7 @@ def test_balanced_tunes_and_high_accuracy_extends_it(monkeypatch):
     tuned = {f"lgbm_tuned_{k}" for k in range(3)}
     assert tuned <= set(b) and not {"lgbm_tuned_3", "lgbm_deep"} & set(b)
     assert tuned | {"lgbm_tuned_3", "lgbm_tuned_5", "lgbm_deep", "catboost"} <= set(a)
-    assert "catboost" not in b
+    assert "catboost" in b  # in balanced's own portfolio on data this small
     # high_accuracy keeps its members' fold models (a bag); balanced refits on all rows.
     assert all(len(m.components) == 5 for m in accurate.model.members)
     assert all(len(m.components) == 1 for m in balanced.model.members)

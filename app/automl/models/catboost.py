@@ -90,6 +90,11 @@ class CatBoostLearner:
         )
         if clock.exceeded:
             raise BudgetExceeded
+        # CatBoost stamps each model with a random id and the time: drop both so that the same
+        # data and seed give byte-identical artifacts.
+        metadata = model.get_metadata()
+        metadata["model_guid"] = "automl-server"
+        metadata["train_finish_time"] = ""
         best = model.get_best_iteration() if use_valid else None
         return FittedCatBoost(model, ctx.task, ctx.n_classes, cats, ctx.threads, best)
 
@@ -101,8 +106,11 @@ class FittedCatBoost:
     family = "catboost"
 
     def __init__(self, model: CatBoost, task: str, n_classes: int, categorical, threads: int,
-                 best_iteration: int | None = None):
+                 best_iteration: int | None = None, blob: bytes | None = None):
         self.model = model
+        # The saved form; kept from loading, because CatBoost does not save a loaded model
+        # back to the same bytes.
+        self.blob = blob
         self.task = task
         self.n_classes = n_classes
         self.categorical = tuple(int(j) for j in categorical)
@@ -130,14 +138,17 @@ class FittedCatBoost:
     def to_artifact(self) -> tuple[dict, dict[str, bytes]]:
         meta = {"family": self.family, "task": self.task, "n_classes": self.n_classes,
                 "categorical": list(self.categorical)}
-        with tempfile.TemporaryDirectory() as tmp:
-            path = os.path.join(tmp, "model.cbm")
-            self.model.save_model(path, format="cbm")
-            with open(path, "rb") as handle:
-                return meta, {"model.cbm": handle.read()}
+        if self.blob is None:
+            with tempfile.TemporaryDirectory() as tmp:
+                path = os.path.join(tmp, "model.cbm")
+                self.model.save_model(path, format="cbm")
+                with open(path, "rb") as handle:
+                    self.blob = handle.read()
+        return meta, {"model.cbm": self.blob}
 
     @classmethod
     def from_artifact(cls, meta: dict, files: dict[str, bytes], threads: int) -> FittedCatBoost:
         model = CatBoost()
-        model.load_model(blob=files["model.cbm"], format="cbm")
-        return cls(model, meta["task"], meta["n_classes"], meta["categorical"], threads)
+        blob = files["model.cbm"]
+        model.load_model(blob=blob, format="cbm")
+        return cls(model, meta["task"], meta["n_classes"], meta["categorical"], threads, blob=blob)

@@ -55,12 +55,15 @@ def test_fits_categorical_codes_and_round_trips(task, n_classes):
     assert np.isfinite(loaded.predict(unseen)).all()
 
 
-def test_same_seed_same_model():
+def test_same_seed_same_model_and_bytes():
     X, y = _data(300, 3, 2)
     learner = CatBoostLearner("catboost", {}, 100, None)
-    a = learner.fit(_ctx("classification", 2), X, y).predict(X)
-    b = learner.fit(_ctx("classification", 2), X, y).predict(X)
-    np.testing.assert_array_equal(a, b)
+    a = learner.fit(_ctx("classification", 2), X, y)
+    b = learner.fit(_ctx("classification", 2), X, y)
+    np.testing.assert_array_equal(a.predict(X), b.predict(X))
+    assert a.to_artifact() == b.to_artifact()  # no random model id or time stamp
+    meta, files = a.to_artifact()
+    assert load_component(meta, files, threads=1).to_artifact() == (meta, files)
 
 
 def test_deadline_abandons_and_stop_at_keeps_trees():
