@@ -504,6 +504,7 @@ def machine() -> str:
 
 
 def versions() -> str:
+    import catboost
     import lightgbm
     import sklearn
 
@@ -517,7 +518,8 @@ def versions() -> str:
         commit = "unknown"
     return (f"ours at commit {commit}; python {platform.python_version()}, "
             f"pandas {pd.__version__}, numpy {np.__version__}, scikit-learn {sklearn.__version__}, "
-            f"lightgbm {lightgbm.__version__} (peer versions in the note column)")
+            f"lightgbm {lightgbm.__version__}, catboost {catboost.__version__} "
+            "(peer versions in the note column)")
 
 
 def write_markdown(path: Path, title: str, command: str, rows: list[Row], notes: list[str]):
