@@ -522,14 +522,16 @@ def versions() -> str:
             "(peer versions in the note column)")
 
 
-def write_markdown(path: Path, title: str, command: str, rows: list[Row], notes: list[str]):
+def write_markdown(path: Path, title: str, command: str, rows: list[Row], notes: list[str],
+                   merged: bool = False):
     """Insert a '### title' subsection at the end of the '## Accuracy' section of `path`."""
     section = [
         f"### {title}",
         "",
         f"- Date: {dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}",
         f"- Machine: {machine()}",
-        f"- Versions: {versions()}",
+        "- Versions: rows merged from earlier runs; our commit is that of those runs (add it)"
+        if merged else f"- Versions: {versions()}",
         f"- Command: `{command}`",
         *[f"- {n}" for n in notes],
         "",
@@ -686,7 +688,7 @@ def report(args, command: str, rows: list[Row], notes: list[str]) -> int:
                                          for r in rows], indent=1))
     if args.write:
         title = args.title or f"Accuracy, {dt.date.today():%Y-%m-%d}"
-        write_markdown(args.output, title, command, rows, notes)
+        write_markdown(args.output, title, command, rows, notes, merged=bool(args.merge))
         print(f"written to {args.output}")
     return 0
 

@@ -142,7 +142,7 @@ def _choose(
     chosen = (weights, scores[best])
     if not plan.ensemble or len(results) < 2:
         return chosen
-    pools = [len(results) + plan.n_candidates]  # every candidate, the stack included
+    pools = [max(r.index for r in results) + 1]  # every candidate, the stack included
     if any(r.index >= plan.n_baseline for r in results):
         pools.append(plan.n_baseline)  # what balanced would pick, for the never-worse guarantee
     for size in pools:
@@ -231,7 +231,6 @@ def _train(X, y, task, mode, validation, time_budget, seed, progress, threads) -
     folds = make_folds(y_enc, task, plan.n_folds, holdout, seed)
     scorer = selection_scorer(task, n_classes)
     bagged = plan.bag and len(folds) > 1
-
     stacking = len(folds) > 1 and bool(plan.stack_learners)
 
     def reserve(results: list[CandidateResult]) -> float:
