@@ -3,7 +3,7 @@
 Modes (see `portfolio.py`):
 
 * ``high_speed``: one LightGBM with data-size-aware defaults and early stopping, validated
-  out-of-fold (5-fold CV, or a holdout on larger data), refit on all rows; default budget 7 s
+  out-of-fold (5-fold CV, or a holdout on larger data), refit on all rows; default budget 8.5 s
   (on data too large for that, the refit is skipped and the fit cut short).
 * ``balanced`` (also ``auto``): a small portfolio (LightGBM configurations, a LightGBM random
   forest, a linear model) by 5-fold CV, then a seeded hyperparameter search of LightGBM
