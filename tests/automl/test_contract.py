@@ -47,6 +47,33 @@ def test_bad_artifact():
         FittedModel.from_bytes(b"not a zip")
 
 
+def _with_manifest(files: dict[str, bytes], manifest: dict) -> bytes:
+    buffer = BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, blob in {**files, "manifest.json": orjson.dumps(manifest)}.items():
+            archive.writestr(name, blob)
+    return buffer.getvalue()
+
+
+def test_version_1_artifacts_still_load():
+    """Models stored before stacking (format version 1: no `stacked`, no `stack_inputs`)
+    keep predicting after the upgrade; an unknown version is refused."""
+    X, y = make_data("binary", n=200, seed=3)
+    model = train(X, y, task="classification", mode="high_speed").model
+    with zipfile.ZipFile(BytesIO(model.to_bytes())) as archive:
+        files = {name: archive.read(name) for name in archive.namelist()}
+    manifest = orjson.loads(files["manifest.json"])
+    manifest["version"] = 1
+    del manifest["stack_inputs"]
+    for member in manifest["members"]:
+        del member["stacked"]
+    old = FittedModel.from_bytes(_with_manifest(files, manifest))
+    assert old.predict(X) == model.predict(X)
+    manifest["version"] = 3
+    with pytest.raises(ValueError, match="version 3"):
+        FittedModel.from_bytes(_with_manifest(files, manifest))
+
+
 @pytest.mark.parametrize("mode", ["high_speed", "balanced"])
 def test_deterministic(mode):
     X, y = make_data("binary", n=300, seed=3)
