@@ -612,6 +612,8 @@ def main(argv=None) -> int:
         python = python.relative_to(ROOT)
     arguments = " ".join(shlex.quote(a) for a in (argv or sys.argv[1:]))
     command = f"{python} bench/accuracy.py {arguments}"
+    if args.merge:  # nothing runs: no data to find, no peers to check
+        return report(args, command, merged_rows(args.merge.split(",")), [])
     names = args.datasets.split(",") if args.datasets else None
     paths = discover(args.data_dir, names)
     tasks = readme_tasks(args.data_dir)
@@ -632,8 +634,6 @@ def main(argv=None) -> int:
         notes.append("autogluon skipped: it is only compared to balanced and high_accuracy")
         peers.remove("autogluon")
 
-    if args.merge:
-        return report(args, command, merged_rows(args.merge.split(",")), notes)
     rows: list[Row] = []
     print(format_table([]), flush=True)
     with tempfile.TemporaryDirectory(prefix="bench_accuracy_") as tmp_name:

@@ -62,10 +62,9 @@ def run(name: str, wanted: list[str]) -> None:
         y_test = np.array([labels.classes_.index(labels.normalise(v)) for v in ds.test["target"]])
     else:
         y_test = ds.test["target"].to_numpy(dtype=float)
-    encoder = FeatureEncoder().fit(acc.to_features(ds, ds.train))
-    M, T = encoder.transform(acc.to_features(ds, ds.train)), encoder.transform(
-        acc.to_features(ds, ds.test)
-    )
+    train_features = acc.to_features(ds, ds.train)
+    encoder = FeatureEncoder().fit(train_features)
+    M, T = encoder.transform(train_features), encoder.transform(acc.to_features(ds, ds.test))
     n_classes = len(labels.classes_)
     ctx = FitContext(task, n_classes, tuple(encoder.categorical_indices_), 0, 1)
     folds = make_folds(y, task, 5, None, 0)

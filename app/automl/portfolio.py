@@ -36,7 +36,7 @@ class ModePlan:
     extra_trials: int = 0
     tune_base: dict = field(default_factory=dict)  # fixed parameters of the tuned LightGBMs
     tune_rounds: int = 3000
-    stack_learners: tuple[Learner, ...] = ()  # second level (stacking.py); bagged plans only
+    stack_learners: tuple[Learner, ...] = ()  # second level (stacking.py); k-fold CV only
 
     @property
     def n_baseline(self) -> int:

@@ -1,10 +1,11 @@
 """Stacking: a second level of learners that sees the first level's predictions.
 
 A stacked learner is trained on the encoded features plus, as extra columns, the out-of-fold
-predictions of the best first-level candidates (the idea of AutoGluon's multi-layer stack
-ensembling). At predict time those columns come from the same candidates' bags of fold
-models, so the second level sees at predict time what it saw in training: predictions of
-models that were not fitted on the row. Only bagged plans stack.
+predictions of the first-level ensemble's members (the idea of AutoGluon's multi-layer stack
+ensembling). At predict time those columns come from the same members: in a bagged plan
+(high_accuracy) their bags of fold models, so the second level sees at predict time what it
+saw in training, predictions of models that were not fitted on the row; in a refitting plan,
+their refits (as scikit-learn's stacking does). Stacking needs k-fold CV, not a holdout.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-# First-level candidates (best by out-of-fold score) whose predictions the stack sees.
+# At most this many first-level members feed the stack (fewer with many classes).
 STACK_INPUTS = 8
 
 

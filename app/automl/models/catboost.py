@@ -78,7 +78,7 @@ class CatBoostLearner:
 
     def fit(self, ctx, X, y, valid=None, rounds=None, deadline=None, stop_at=None):
         model = CatBoost(self.full_params(ctx, rounds or self.max_rounds))
-        cats = ctx.categorical_indices if not sp.issparse(X) else ()
+        cats = ctx.categorical_indices  # `_pool` leaves them out of sparse input
         clock = _Clock(deadline, stop_at)
         use_valid = valid is not None and self.early_stopping is not None and rounds is None
         model.fit(
