@@ -1,0 +1,49 @@
+"""The LightGBM learner's prediction by blocks of trees."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from app.automl.models import FitContext, LGBMLearner
+from app.automl.models.lgbm import PREDICT_BLOCK_TREES
+
+
+@pytest.mark.parametrize(
+    ("task", "n_classes", "boosting"),
+    [
+        ("classification", 2, "gbdt"),
+        ("classification", 5, "gbdt"),
+        ("regression", 0, "gbdt"),
+        ("classification", 3, "rf"),
+        ("regression", 0, "rf"),
+    ],
+)
+def test_blocked_prediction_equals_lightgbms_own(task, n_classes, boosting):
+    rng = np.random.default_rng(0)
+    X = rng.random((600, 6))
+    y = (X[:, 0] * n_classes).astype(int) if n_classes else X[:, 0] * 10 + X[:, 1]
+    params = {"num_leaves": 15, "min_data_in_leaf": 5, "boosting": boosting}
+    if boosting == "rf":
+        params.update(bagging_fraction=0.632, bagging_freq=1)
+    rounds = 3 * PREDICT_BLOCK_TREES + 7  # several blocks and a partial one
+    ctx = FitContext(task, n_classes, (), 0, 1)
+    fitted = LGBMLearner("l", params, rounds, None).fit(ctx, X, y)
+    ours = fitted.predict(X)
+    theirs = fitted.booster.predict(X, num_iteration=fitted.num_iteration)
+    if n_classes == 2:
+        theirs = np.column_stack([1 - theirs, theirs])
+    np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(fitted.predict(sp.csr_matrix(X)), ours, rtol=1e-12)
+
+
+def test_blocked_prediction_stops_at_the_best_iteration():
+    rng = np.random.default_rng(1)
+    X = rng.random((800, 4))
+    y = 5 * X[:, 0] + np.sin(8 * X[:, 1]) + rng.normal(0, 0.5, 800)
+    ctx = FitContext("regression", 0, (), 0, 1)
+    fitted = LGBMLearner("l", {"learning_rate": 0.01}, 3000, 10).fit(
+        ctx, X[:600], y[:600], valid=(X[600:], y[600:])
+    )
+    assert PREDICT_BLOCK_TREES < fitted.num_iteration < fitted.trained_rounds
+    expected = fitted.booster.predict(X, num_iteration=fitted.num_iteration)
+    np.testing.assert_allclose(fitted.predict(X), expected, rtol=1e-9, atol=1e-12)
