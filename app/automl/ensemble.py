@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from .metrics import Scorer
@@ -32,6 +34,47 @@ def greedy_selection(
         if len(preds) == 1:
             break
     return best_counts / best_counts.sum(), float(best_score)
+
+
+def prune_by_cost(
+    preds: list[np.ndarray],
+    y: np.ndarray,
+    scorer: Scorer,
+    weights: np.ndarray,
+    score: float,
+    cost: Callable[[frozenset[int]], float],
+    tolerance: float,
+) -> tuple[np.ndarray, float]:
+    """Drop ensemble members while the blend's error stays within `tolerance` (relative)
+    of the error of `score`, the blend given by `weights`.
+
+    The error is the score for losses and 1 - score for ROC AUC. `cost` gives the prediction
+    cost of a set of members (which may share inputs, such as a stack's). Each step tries the
+    removals that save the most first and reweights the remaining members by greedy selection;
+    it stops when no removal keeps the error in bounds.
+    """
+
+    def error(value: float) -> float:
+        return 1.0 - value if scorer.greater_is_better else value
+
+    limit = error(score) * (1.0 + tolerance)
+    chosen = frozenset(int(i) for i in np.flatnonzero(weights > 0))
+    dropped = True
+    while dropped and len(chosen) > 1:
+        dropped = False
+        savings = sorted(((cost(chosen) - cost(chosen - {i}), i) for i in chosen), reverse=True)
+        for saving, i in savings:
+            if saving <= 0:
+                break
+            rest = sorted(chosen - {i})
+            rest_weights, rest_score = greedy_selection([preds[j] for j in rest], y, scorer)
+            if error(rest_score) <= limit:
+                weights = np.zeros(len(preds))
+                weights[rest] = rest_weights
+                score, dropped = rest_score, True
+                chosen = frozenset(int(j) for j in np.flatnonzero(weights > 0))
+                break
+    return weights, score
 
 
 def blend(preds: list[np.ndarray], weights: np.ndarray) -> np.ndarray:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import log_loss, roc_auc_score
 
-from app.automl import portfolio, train
+from app.automl import engine, portfolio, train
 from app.automl.metrics import selection_scorer
 from app.automl.models import BudgetExceeded, FitContext, LGBMLearner
 from app.automl.search import CandidateResult, run_candidates
@@ -177,3 +177,44 @@ def test_high_speed_has_a_default_budget(monkeypatch):
     result = train(X, y, task="classification", mode="high_speed")
     assert time.monotonic() - start < 2.5
     assert result.validation_metric["accuracy"] > 0.4  # a usable model (chance: 0.125)
+
+
+class _Costly:
+    def __init__(self, cost):
+        self.cost = cost
+
+    def predict_cost(self):
+        return self.cost
+
+
+def test_ensemble_cost_counts_bags_and_the_stack_inputs_once():
+    def result(costs, stacked=False):
+        models = [_Costly(c) for c in costs]
+        r = CandidateResult(None, np.arange(2), np.zeros(2), 0.0, models, [], 0.0)
+        r.stacked = stacked
+        return r
+
+    results = [result([1, 2]), result([10, 20]), result([100, 200], True), result([5, 5], True)]
+    bag = engine._cost_of(results, [0, 1], bagged=True)
+    assert bag(frozenset({0})) == 3
+    assert bag(frozenset({2})) == 300 + 3 + 30  # a stacked member needs its inputs
+    assert bag(frozenset({1, 2, 3})) == 300 + 10 + 3 + 30  # inputs counted once
+    refit = engine._cost_of(results, [0, 1], bagged=False)  # one model per member
+    assert refit(frozenset({0, 3})) == 1 + 5 + 10
+
+
+def test_only_high_accuracy_prunes(monkeypatch):
+    calls = []
+
+    def spy(preds, y, scorer, weights, score, cost, tolerance):
+        calls.append(tolerance)
+        return weights, score
+
+    monkeypatch.setattr(engine, "prune_by_cost", spy)
+    monkeypatch.setattr(portfolio, "BALANCED_TRIALS", 1)
+    monkeypatch.setattr(portfolio, "HIGH_ACCURACY_TRIALS", 1)
+    X, y = make_data("regression", n=200, seed=3)
+    train(X, y, task="regression", mode="balanced", time_budget=60)
+    assert calls == []
+    train(X, y, task="regression", mode="high_accuracy", time_budget=60)
+    assert calls == [portfolio.PRUNE_TOLERANCE]

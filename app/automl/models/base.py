@@ -42,6 +42,11 @@ class FittedComponent(Protocol):
         """Non-negative importance per encoded column."""
         ...
 
+    def predict_cost(self) -> float:
+        """Work to predict one row, in units of one LightGBM tree of about 31 leaves: a
+        deterministic estimate, by which ensemble selection prefers cheaper members."""
+        ...
+
     def to_artifact(self) -> tuple[dict, dict[str, bytes]]: ...
 
 

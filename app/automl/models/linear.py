@@ -181,6 +181,9 @@ class FittedLinear:
         proba[:, self.present] = out
         return proba
 
+    def predict_cost(self) -> float:
+        return self.coef.size / 1000.0  # one multiply-add per coefficient
+
     def feature_gain(self, n_features: int) -> np.ndarray:
         weight = np.abs(self.coef).sum(axis=0)
         gain = np.zeros(n_features)

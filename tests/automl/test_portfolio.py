@@ -1,0 +1,43 @@
+"""What each mode plans for data of a given shape."""
+
+import numpy as np
+
+from app.automl import portfolio
+from app.automl.models import CatBoostLearner, FitContext, LGBMLearner
+
+
+def _catboosts(plan):
+    learners = plan.learners + plan.extra_learners
+    return [learner for learner in learners if learner.family == "catboost"]
+
+
+def _names(learners):
+    return [learner.name for learner in learners]
+
+
+def test_many_classes_get_no_catboost():
+    letter = (16_000, 16, 26)  # CatBoost alone took 135 s of a 300 s budget on letter
+    assert _catboosts(portfolio.plan_for("balanced", *letter)) == []
+    assert _catboosts(portfolio.plan_for("high_accuracy", *letter)) == []
+
+
+def test_high_accuracy_tries_catboost_variants_where_catboost_fits():
+    accurate = portfolio.plan_for("high_accuracy", 5000, 10, 2)
+    assert _names(_catboosts(accurate)) == ["catboost", "catboost_deep", "catboost_shallow"]
+    assert _names(_catboosts(portfolio.plan_for("balanced", 5000, 10, 2))) == ["catboost"]
+
+
+def test_pruning_is_on_in_high_accuracy_only():
+    assert portfolio.plan_for("high_accuracy", 5000, 10, 2).prune_tolerance > 0
+    assert portfolio.plan_for("balanced", 5000, 10, 2).prune_tolerance == 0
+
+
+def test_prediction_cost_counts_trees_per_class_and_cheap_oblivious_trees():
+    rng = np.random.default_rng(0)
+    X = rng.random((300, 4))
+    y = rng.integers(0, 3, 300)
+    ctx = FitContext("classification", 3, (), 0, 1)
+    lgbm = LGBMLearner("l", {"num_leaves": 31, "min_data_in_leaf": 5}, 40, None).fit(ctx, X, y)
+    catboost = CatBoostLearner("c", {}, 40, None).fit(ctx, X, y)
+    assert lgbm.predict_cost() > 3 * 40 * 0.9  # a tree per class and round
+    assert 0 < catboost.predict_cost() < lgbm.predict_cost() / 5
