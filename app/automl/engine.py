@@ -263,13 +263,7 @@ def _train(X, y, task, mode, validation, time_budget, seed, progress, threads) -
         if bagged:
             return stack
         best = min(results, key=lambda r: scorer.sort_key(r.score))
-        refit = _refit_estimate(best, folds, n_rows)
-        if deadline is not None and time.monotonic() + stack + refit > deadline:
-            # Too late for that refit anyway (its fold model will stand in): keep searching
-            # rather than stop to save time for it. In a trial on letter, a CatBoost that
-            # took 130 s on the holdout split otherwise ended the search at 140 s of 300.
-            refit = 0.0
-        return stack + refit
+        return stack + _refit_estimate(best, folds, n_rows)
 
     def on_candidate(i: int, step: str) -> None:
         done = i / plan.n_candidates
