@@ -11,13 +11,13 @@ Modes (see `portfolio.py`):
   them by out-of-fold score, refit on all rows.
 * ``high_accuracy``: balanced's candidates first (same folds and trials), then CatBoost in
   three configurations (where it can finish: up to 10 classes, up to 500 columns), more
-  LightGBM configurations and more trials; then a
-  second level (`stacking.py`: a small LightGBM and a linear model on the features plus the
-  out-of-fold predictions of the first-level ensemble's members); greedy ensemble selection
-  over both levels, never worse out-of-fold than balanced's choice; then members are dropped,
-  costliest to predict first, while the out-of-fold error grows by at most 0.2 %. Each chosen
-  member is the bag of its k fold models (the very models whose out-of-fold predictions were
-  scored), not a refit.
+  LightGBM configurations and more trials; then a second level (`stacking.py`: a small
+  LightGBM and a linear model on the features plus the out-of-fold predictions of the
+  first-level ensemble's members); greedy ensemble selection over both levels, never worse
+  out-of-fold than balanced's choice. Each chosen member is the bag of its k fold models (the
+  very models whose out-of-fold predictions were scored), not a refit; members are then
+  dropped, costliest to predict first, while the out-of-fold error grows by at most 0.2 %.
+  (Above the k-fold size limit a holdout replaces CV: members are refit, nothing dropped.)
 
 Models are selected by the AMLB metrics: ROC AUC (binary), log loss (multiclass), MSE
 (regression). Every mode honours `time_budget` (the first LightGBM always completes, cut short

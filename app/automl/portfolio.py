@@ -4,7 +4,8 @@ Parameters are sized for the data here, so learners are plain immutable configur
 Every plan starts with the same quick LightGBM (`lgbm_default`), which is always completed
 so a model exists whatever the time budget. `high_accuracy` runs `balanced`'s candidates first
 on the same folds, so its out-of-fold score cannot be worse than what `balanced` would pick;
-its final ensemble may then shed costly members that add almost nothing (`PRUNE_TOLERANCE`).
+its final ensemble of bags may then shed costly members that add almost nothing
+(`PRUNE_TOLERANCE`).
 """
 
 from __future__ import annotations

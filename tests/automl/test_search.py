@@ -1,5 +1,6 @@
 """Hyperparameter search, selection scores and the balanced/high_accuracy relation."""
 
+import dataclasses
 import time
 
 import numpy as np
@@ -218,3 +219,11 @@ def test_only_high_accuracy_prunes(monkeypatch):
     assert calls == []
     train(X, y, task="regression", mode="high_accuracy", time_budget=60)
     assert calls == [portfolio.PRUNE_TOLERANCE]
+    # Above the k-fold limit a holdout replaces CV and members are refit: nothing is pruned.
+    plan_for = engine.plan_for
+    monkeypatch.setattr(
+        engine, "plan_for", lambda *a: dataclasses.replace(plan_for(*a), cv_max_rows=10)
+    )
+    holdout = train(X, y, task="regression", mode="high_accuracy", time_budget=60)
+    assert calls == [portfolio.PRUNE_TOLERANCE]
+    assert all(len(m.components) == 1 for m in holdout.model.members)
