@@ -325,8 +325,8 @@ def _train(X, y, task, mode, validation, time_budget, seed, progress, threads) -
             result.index, result.stacked = plan.n_candidates + k, True
         weights, score = _choose(results, y_enc[rows], scorer, plan)
     if plan.prune_tolerance > 0 and bagged:
-        # Only bags: a refit member costs 1/k of one, and a holdout's score is too noisy to
-        # judge 0.2 % (on letter, pruning refits on the holdout cost 5 % test log loss).
+        # Only bags: a refit member costs 1/k of one to predict, and one holdout's score is
+        # too noisy to judge 0.2 % by.
         weights, score = prune_by_cost(
             [r.oof for r in results], y_enc[rows], scorer, weights, score,
             _cost_of(results, inputs, bagged), plan.prune_tolerance,
