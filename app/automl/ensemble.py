@@ -62,7 +62,8 @@ def prune_by_cost(
     dropped = True
     while dropped and len(chosen) > 1:
         dropped = False
-        savings = sorted(((cost(chosen) - cost(chosen - {i}), i) for i in chosen), reverse=True)
+        total = cost(chosen)
+        savings = sorted(((total - cost(chosen - {i}), i) for i in chosen), reverse=True)
         for saving, i in savings:
             if saving <= 0:
                 break

@@ -140,8 +140,7 @@ class FittedLGBM:
         """
         if self.num_iteration <= 0:
             return np.asarray(self.booster.predict(X, raw_score=True), dtype=np.float64)
-        per_round = self.n_classes if self.n_classes > 2 else 1
-        step = max(1, PREDICT_BLOCK_TREES // per_round)
+        step = max(1, PREDICT_BLOCK_TREES // self.trees_per_round)
         raw = None
         for start in range(0, self.num_iteration, step):
             part = self.booster.predict(
@@ -156,8 +155,13 @@ class FittedLGBM:
             raw = raw / self.num_iteration
         return np.asarray(raw, dtype=np.float64)
 
+    @property
+    def trees_per_round(self) -> int:
+        """LightGBM grows one tree per class each round (one in all for binary)."""
+        return self.n_classes if self.n_classes > 2 else 1
+
     def predict_cost(self) -> float:
-        trees = self.num_iteration * (self.n_classes if self.n_classes > 2 else 1)
+        trees = self.num_iteration * self.trees_per_round
         leaves = float(self.booster.params.get("num_leaves", 31))
         return trees * math.log2(max(leaves, 2.0)) / 5.0  # the depth a row walks
 
