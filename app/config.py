@@ -1,10 +1,21 @@
 """One settings object for the whole server, read from `AUTOML_*` environment variables."""
 
+import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+FILE_BYTES_PER_BODY_BYTE = 4
+"""Default decompressed limit: a small multiple of the body limit (gzip CSV inflates 3-5x)."""
+TRAIN_MEMORY_FRACTION = 0.5
+
+
+def machine_memory_bytes() -> int:
+    """Physical memory of this machine (the training memory limit's default is a share of it)."""
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
 
 
 class Settings(BaseSettings):
@@ -20,7 +31,24 @@ class Settings(BaseSettings):
     rate_limit_per_second: float = Field(0.0, description="Requests per second per key; 0 = off")
     max_body_bytes: int = Field(200 * 1024 * 1024, description="Largest accepted request body")
     max_file_bytes: int = Field(
-        2 * 1024 * 1024 * 1024, description="Largest decompressed upload file"
+        0, ge=0, description="Largest decompressed file (all gzip members together), bytes; "
+                             f"0 = {FILE_BYTES_PER_BODY_BYTE} x max_body_bytes"
+    )
+    max_dense_dim: int = Field(100_000, ge=1, description="Widest dense vector")
+    max_sparse_dim: int = Field(
+        1 << 24, ge=1, description="Widest sparse vector (largest index + 1)"
+    )
+    max_rows_per_request: int = Field(
+        2_000_000, ge=1, description="Most rows one request or uploaded file may carry"
+    )
+    max_classes: int = Field(1000, ge=2, description="Most distinct labels of a classification")
+    train_memory_limit: int = Field(
+        0, ge=0, description="Memory one training may need, bytes, estimated before fitting; "
+                             f"0 = {TRAIN_MEMORY_FRACTION:.0%} of the machine's memory"
+    )
+    model_infos_format: Literal["arrays", "objects"] = Field(
+        "arrays", description="list_automl_model_infos: documented arrays, or objects with the "
+                              "same five keys"
     )
     train_workers: int = Field(1, ge=1, description="Training processes in embedded mode")
     queue_prefix: str = Field("automl", description="Celery queues: <prefix>.data, <prefix>.train")
@@ -36,6 +64,14 @@ class Settings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = 8000
+
+    @model_validator(mode="after")
+    def _derived_defaults(self) -> "Settings":
+        if self.max_file_bytes == 0:
+            self.max_file_bytes = FILE_BYTES_PER_BODY_BYTE * self.max_body_bytes
+        if self.train_memory_limit == 0:
+            self.train_memory_limit = int(TRAIN_MEMORY_FRACTION * machine_memory_bytes())
+        return self
 
     @property
     def resolved_database_url(self) -> str:
