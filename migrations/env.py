@@ -3,6 +3,7 @@
 from alembic import context
 
 from app.config import get_settings
+from app.db.migrate import migration_connection
 from app.db.models import Base
 from app.db.session import make_engine
 
@@ -15,7 +16,7 @@ def run_migrations() -> None:
         _run(connection)
         return
     engine = make_engine(get_settings().resolved_database_url)
-    with engine.begin() as connection:
+    with migration_connection(engine) as connection:
         _run(connection)
 
 

@@ -11,7 +11,9 @@ router = APIRouter(route_class=OrjsonRoute, tags=["automl"])
 @router.post("/train_automl_model")
 def train_automl_model(body: TrainRequest, api: ApiDep) -> dict:
     with api.session(body) as (session, user):
-        job = automl.start_training(session, user, body)
+        job = automl.start_training(session, user, body, limits={
+            "train_memory_limit": api.settings.train_memory_limit,
+            "max_classes": api.settings.max_classes})
     return api.submit(job)
 
 
@@ -36,7 +38,8 @@ def get_feature_importance(body: ModelRequest, api: ApiDep) -> dict:
 @router.post("/list_automl_model_infos")
 def list_automl_model_infos(body: CollectionRequest, api: ApiDep) -> dict:
     with api.session(body) as (session, user):
-        return automl.list_models(session, user, body.project_name, body.collection_name)
+        return automl.list_models(session, user, body.project_name, body.collection_name,
+                                  infos_format=api.settings.model_infos_format)
 
 
 @router.post("/delete_automl_model")

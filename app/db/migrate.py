@@ -1,11 +1,14 @@
 """Schema management with Alembic: upgrade to head, or refuse a schema this code does not know."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib.resources import files
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine
 
 from app.db.session import Database
 
@@ -21,9 +24,28 @@ def alembic_config() -> Config:
     return config
 
 
+@contextmanager
+def migration_connection(engine: Engine) -> Iterator[Connection]:
+    """A connection in a transaction for migrations. On SQLite, foreign keys are off meanwhile:
+    rebuilding a table drops the old one, which would otherwise cascade to the rows that refer
+    to it (the pragma cannot change inside a transaction, so it is set before one begins)."""
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as connection:
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        try:
+            with connection.begin():
+                yield connection
+        finally:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
+
+
 def upgrade(db: Database) -> None:
     config = alembic_config()
-    with db.engine.begin() as connection:
+    with migration_connection(db.engine) as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 

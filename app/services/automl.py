@@ -1,19 +1,16 @@
 """AutoML use cases: start a training job, predict, and read or delete models."""
 
-import threading
-from collections import OrderedDict
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.automl import FittedModel
-from app.db.models import Collection, Job, Model, ModelArtifact, User
+from app.db.models import Collection, Job, Model, User
 from app.errors import BadRequest, Conflict, NotFound
 from app.ingest import IngestError, ParseOptions, decode_file, parse_file
 from app.jobs.payload import pack
 from app.services.collections import get_collection
 from app.services.data import FILE_FORMATS
-from app.services.jobs import format_time, new_job
+from app.services.jobs import format_time, new_job, release_jobs
+from app.services.model_cache import model_cache
 from app.services.names import check_name
 from app.services.tables import Table, prediction_features
 from app.storage.collections import read_collection
@@ -29,7 +26,9 @@ def _pending_data_jobs(session: Session, collection: Collection) -> bool:
     ) is not None
 
 
-def start_training(session: Session, user: User, body) -> Job:
+def start_training(session: Session, user: User, body, *, limits: dict | None = None) -> Job:
+    """`limits`: the training's resource limits (train_memory_limit, max_classes), checked by
+    the job before it fits."""
     check_name("model_name", body.model_name)
     if body.training_mode not in TRAINING_MODES:
         raise BadRequest(f"training_mode must be one of {', '.join(TRAINING_MODES)}; "
@@ -74,7 +73,7 @@ def start_training(session: Session, user: User, body) -> Job:
         "model_name": body.model_name, "task_type": body.task_type,
         "training_mode": body.training_mode, "label_attribute": body.label_attribute,
         "categorical_features": categorical, "validation_collection_id": validation_id,
-        "time_budget": body.time_budget, "seed": body.seed,
+        "time_budget": body.time_budget, "seed": body.seed, "limits": limits or {},
     }
     details = {"task_type": body.task_type, "model_name": body.model_name,
                "label_attribute": body.label_attribute}
@@ -100,39 +99,6 @@ def get_model(session: Session, user: User, project_name: str, collection_name: 
     if ready and model.status == "failed":
         raise Conflict(f"Model '{model_name}' failed to train; see its training job for why")
     return model
-
-
-class _ModelCache:
-    """Recently used fitted models, keyed by database and model id (an artifact never
-    changes)."""
-
-    def __init__(self, size: int = 8):
-        self._items: OrderedDict[tuple[str, int], FittedModel] = OrderedDict()
-        self._size = size
-        self._lock = threading.Lock()
-
-    def get(self, session: Session, model: Model) -> FittedModel:
-        key = (str(session.get_bind().url), model.id)
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
-        artifact = session.get(ModelArtifact, model.id)
-        if artifact is None:
-            raise NotFound(f"Model '{model.name}' has no stored artifact")
-        fitted = FittedModel.from_bytes(artifact.data)
-        with self._lock:
-            self._items[key] = fitted
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
-        return fitted
-
-    def drop(self, session: Session, model_id: int) -> None:
-        with self._lock:
-            self._items.pop((str(session.get_bind().url), model_id), None)
-
-
-model_cache = _ModelCache()
 
 
 def _inline_table(body, model: Model, max_file_bytes: int) -> Table:
@@ -190,7 +156,13 @@ def feature_importance(session: Session, user: User, body) -> dict:
     return {"success": True, "feature_importance": model.feature_importance or []}
 
 
-def list_models(session: Session, user: User, project_name: str, collection_name: str) -> dict:
+MODEL_INFO_KEYS = ("model_name", "task_type", "training_mode", "label_attribute", "create_time")
+
+
+def list_models(session: Session, user: User, project_name: str, collection_name: str, *,
+                infos_format: str = "arrays") -> dict:
+    """VecML documents each model as an array of the five MODEL_INFO_KEYS values; its live
+    service answers objects with those keys (`infos_format="objects"`)."""
     collection = get_collection(session, user, project_name, collection_name)
     models = session.scalars(
         select(Model).where(Model.collection_id == collection.id, Model.status == "ready")
@@ -198,11 +170,15 @@ def list_models(session: Session, user: User, project_name: str, collection_name
     infos = [[m.name, m.task_type, m.training_mode, m.label_attribute,
               m.created_at and format_time(m.created_at).replace(" ", ", ", 1)[:-3]]
              for m in models]
+    if infos_format == "objects":
+        infos = [dict(zip(MODEL_INFO_KEYS, info, strict=True)) for info in infos]
     return {"success": True, "model_infos": infos}
 
 
 def delete_model(session: Session, user: User, body) -> None:
     model = get_model(session, user, body.project_name, body.collection_name, body.model_name,
                       ready=False)
-    model_cache.drop(session, model.id)
+    model_cache.drop(session, [model])
+    if model.job_id is not None:
+        release_jobs(session, Job.id == model.job_id, "cancelled: the model was deleted")
     session.delete(model)

@@ -3,8 +3,10 @@
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.db.models import Collection, Project, User
+from app.db.models import Collection, Job, Model, Project, User
 from app.errors import BadRequest, NotFound
+from app.services.jobs import release_jobs
+from app.services.model_cache import forget_models
 from app.services.names import check_name
 from app.services.projects import get_project
 from app.services.unique import insert_unique
@@ -65,7 +67,11 @@ def init_collection(
 
 
 def delete_collection(session: Session, user: User, project_name: str, name: str) -> None:
-    session.delete(get_collection(session, user, project_name, name))
+    collection = get_collection(session, user, project_name, name)
+    forget_models(session, Model.collection_id == collection.id)
+    release_jobs(session, Job.collection_id == collection.id,
+                 "cancelled: the dataset was deleted")
+    session.delete(collection)
 
 
 def list_collections(session: Session, user: User, project_name: str) -> list[Collection]:

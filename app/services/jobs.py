@@ -3,7 +3,7 @@
 import secrets
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
 from app.db.models import Job, Model, User, utcnow
@@ -97,6 +97,7 @@ def still_ours(job: Job | None, attempt: int) -> bool:
 
 
 CANCELLED = "cancelled by the user"
+OPEN = ("pending", "in_progress")
 
 
 def cancel_job(session: Session, user: User, job_id: object) -> dict:
@@ -114,3 +115,20 @@ def cancel_job(session: Session, user: User, job_id: object) -> dict:
         if model is not None:
             model.status = "failed"
     return {"success": True, "job_id": job.id, "status": job.status, "error": job.error}
+
+
+def release_jobs(session: Session, owner: ColumnElement[bool], reason: str) -> None:
+    """Before a dataset, project or model is deleted: its open jobs (those matching `owner`) end
+    as failed with `reason` (a worker running one stops at its next progress report), and every
+    job is detached from what is deleted, so that a client polling its job id still reads how it
+    ended instead of a 404."""
+    now = utcnow()
+    session.execute(
+        update(Job).where(owner, Job.status.in_(OPEN))
+        .values(status="failed", cancel_requested=True, error=reason, finished_at=now,
+                payload=None)
+        .execution_options(synchronize_session=False))
+    session.execute(
+        update(Job).where(owner).values(project_id=None, collection_id=None)
+        .execution_options(synchronize_session=False))
+    session.expire_all()

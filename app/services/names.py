@@ -5,15 +5,16 @@ import re
 
 from app.errors import BadRequest
 
-_MODEL = re.compile(r"^[A-Za-z0-9_\-.]{1,128}$")
-_CONTAINER = re.compile(r"^[A-Za-z0-9_\-.][A-Za-z0-9_\-. ]{0,127}$")
+_MODEL = re.compile(r"[A-Za-z0-9_\-.]{1,128}")
+_CONTAINER = re.compile(r"[A-Za-z0-9_\-.]([A-Za-z0-9_\-. ]{0,126}[A-Za-z0-9_\-.])?")
 
 
 def check_name(kind: str, value: str) -> str:
+    """The whole value must match (fullmatch: `$` would let a trailing newline through)."""
     pattern = _MODEL if kind == "model_name" else _CONTAINER
-    if not pattern.match(value):
+    if not pattern.fullmatch(value):
         raise BadRequest(
             f"{kind} {value!r} is not valid: use at most 128 letters, digits, '_', '-', '.'"
-            + ("" if kind == "model_name" else " or spaces")
+            + ("" if kind == "model_name" else " or inner spaces")
         )
     return value

@@ -3,8 +3,10 @@
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.db.models import Project, User
+from app.db.models import Collection, Job, Model, Project, User
 from app.errors import NotFound
+from app.services.jobs import release_jobs
+from app.services.model_cache import forget_models
 from app.services.names import check_name
 from app.services.unique import insert_unique
 
@@ -25,8 +27,13 @@ def create_project(session: Session, user: User, name: str, application: str | N
 
 
 def delete_project(session: Session, user: User, name: str) -> None:
-    """Deletes the project with its datasets, vectors, jobs and models (database cascades)."""
-    session.delete(get_project(session, user, name))
+    """Deletes the project with its datasets, vectors and models (database cascades); its jobs
+    are cancelled and stay readable."""
+    project = get_project(session, user, name)
+    forget_models(session, Model.collection_id.in_(
+        select(Collection.id).where(Collection.project_id == project.id)))
+    release_jobs(session, Job.project_id == project.id, "cancelled: the project was deleted")
+    session.delete(project)
 
 
 def list_projects(session: Session, user: User) -> list[Project]:

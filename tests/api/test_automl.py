@@ -242,3 +242,30 @@ def test_label_from_a_plain_csv_column(client, project):
     result = client.ok("automl_predict", **where, model_name="m", file_data=data,
                        file_format="csv", has_field_names=True)
     assert result["num_samples"] == 300 and result["prediction_metric"]["accuracy"] > 0.85
+
+
+def test_model_infos_as_objects(tmp_path):
+    """AUTOML_MODEL_INFOS_FORMAT=objects: the same five values, keyed, as the live service
+    answers them."""
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+    from tests.conftest import Client, make_settings
+
+    settings = make_settings(tmp_path / "data", model_infos_format="objects")
+    with TestClient(create_app(settings)) as http:
+        client = Client(http)
+        client.ok("create_project", project_name="P")
+        where = {"project_name": "P", "collection_name": "train"}
+        client.ok("init", **where, vector_dim=8)
+        x, attributes, _ = make_rows(200, 1)
+        client.finished(client.ok("add_data_batch", **where, data=x.tolist(),
+                                  attributes=attributes)["job_id"])
+        client.finished(client.ok("train_automl_model", **where, model_name="m1",
+                                  training_mode="high_speed", task_type="classification",
+                                  label_attribute="label", time_budget=2)["job_id"],
+                        "get_automl_training_status")
+        (info,) = client.ok("list_automl_model_infos", **where)["model_infos"]
+    assert list(info) == ["model_name", "task_type", "training_mode", "label_attribute",
+                          "create_time"]
+    assert info["model_name"] == "m1" and info["label_attribute"] == "label"

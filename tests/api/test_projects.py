@@ -22,6 +22,9 @@ def test_bad_names_and_fields(client):
     assert "project_name" in client.fails("create_project", 400, project_name="x" * 129)
     assert "missing field 'project_name'" in client.fails("create_project", 400)
     assert "project_name" in client.fails("create_project", 400, project_name=5)
+    for bad in ("qq\n", "qq ", " qq", "q\tq", "q\x00q", ""):
+        assert "project_name" in client.fails("create_project", 400, project_name=bad)
+    client.ok("create_project", project_name="q q")
 
 
 def test_delete_project_removes_everything(client, project):
@@ -30,6 +33,6 @@ def test_delete_project_removes_everything(client, project):
                     data=[[1, 2]], string_ids=["a"])["job_id"]
     client.finished(job)
     client.ok("delete_project", project_name=project)
-    client.fails("get_upload_data_status", 404, job_id=job)
+    assert client.ok("get_upload_data_status", job_id=job)["status"] == "finished"
     client.ok("create_project", project_name=project)
     assert client.ok("get_collection_list", project_name=project)["collection_list"] == []

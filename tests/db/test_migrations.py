@@ -58,3 +58,50 @@ def test_production_server_refuses_an_unmigrated_schema(empty_postgres, tmp_path
     with pytest.raises(SchemaMismatch):
         with TestClient(create_app(settings)):
             pass
+
+
+def _upgrade_to(db: Database, revision: str) -> None:
+    from alembic import command
+
+    from app.db.migrate import alembic_config, migration_connection
+
+    config = alembic_config()
+    with migration_connection(db.engine) as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
+def test_sqlite_upgrade_keeps_rows_and_never_reuses_ids(tmp_path):
+    """0002 rebuilds every table as AUTOINCREMENT: rows that refer to each other survive it,
+    and the id of a deleted last row is not handed out again."""
+    db = Database(f"sqlite:///{tmp_path / 'm.db'}")
+    _upgrade_to(db, "0001")
+    with db.engine.begin() as connection:
+        connection.execute(text("INSERT INTO users (id, name) VALUES (1, 'u')"))
+        connection.execute(text("INSERT INTO projects (id, user_id, name) VALUES (1, 1, 'p')"))
+        connection.execute(text(
+            "INSERT INTO collections (id, project_id, name, vector_type, dim_fixed, "
+            "attribute_names, categorical_attributes, num_vectors, next_chunk_seq, next_auto_id)"
+            " VALUES (1, 1, 'c', 'dense', 1, '[]', '[]', 0, 0, 0)"))
+        for model_id in (1, 2):
+            connection.execute(text(
+                "INSERT INTO models (id, collection_id, name, task_type, training_mode, "
+                "label_attribute, categorical_features, status) VALUES "
+                f"({model_id}, 1, 'm{model_id}', 'classification', 'high_speed', 'y', '[]', "
+                "'ready')"))
+            connection.execute(text(
+                f"INSERT INTO model_artifacts (model_id, data) VALUES ({model_id}, x'00')"))
+    upgrade(db)
+    assert differences(db) == []
+    with db.engine.begin() as connection:
+        assert connection.execute(text("SELECT count(*) FROM model_artifacts")).scalar() == 2
+        connection.execute(text("DELETE FROM models WHERE id = 2"))
+        assert connection.execute(text("SELECT count(*) FROM model_artifacts")).scalar() == 1
+        connection.execute(text(
+            "INSERT INTO models (collection_id, name, task_type, training_mode, label_attribute,"
+            " categorical_features, status) VALUES (1, 'm3', 'regression', 'balanced', 'y', "
+            "'[]', 'ready')"))
+        new_id = connection.execute(text("SELECT id FROM models WHERE name = 'm3'")).scalar()
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    assert new_id == 3
+    db.dispose()
