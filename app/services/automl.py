@@ -11,7 +11,7 @@ from app.services.collections import get_collection
 from app.services.data import FILE_FORMATS
 from app.services.jobs import format_time, new_job, release_jobs
 from app.services.model_cache import model_cache
-from app.services.names import check_name
+from app.services.names import check_attribute_name, check_name
 from app.services.tables import Table, prediction_features
 from app.storage.collections import read_collection
 
@@ -30,6 +30,7 @@ def start_training(session: Session, user: User, body, *, limits: dict | None = 
     """`limits`: the training's resource limits (train_memory_limit, max_classes), checked by
     the job before it fits."""
     check_name("model_name", body.model_name)
+    check_attribute_name("label_attribute", body.label_attribute)
     if body.training_mode not in TRAINING_MODES:
         raise BadRequest(f"training_mode must be one of {', '.join(TRAINING_MODES)}; "
                          f"got {body.training_mode!r}")

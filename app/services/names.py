@@ -18,3 +18,17 @@ def check_name(kind: str, value: str) -> str:
             + ("" if kind == "model_name" else " or inner spaces")
         )
     return value
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+ATTRIBUTE_NAME_MAX = 200
+
+
+def check_attribute_name(kind: str, value: str) -> str:
+    """An attribute (label, categorical feature) is named by any text that is not blank, has
+    no control characters and fits the model's label column."""
+    if not value.strip() or _CONTROL.search(value) or len(value) > ATTRIBUTE_NAME_MAX:
+        raise BadRequest(
+            f"{kind} {value!r} is not valid: name an attribute with 1 to {ATTRIBUTE_NAME_MAX} "
+            "characters, not blank and without control characters")
+    return value
