@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import IngestError
+from .limits import check_rows, check_width, layout_of
 from .types import ParsedRows, ParseOptions
 from .vectors import check_vector_dim, convert_vectors
 
@@ -17,6 +18,7 @@ def parse_binary(raw: bytes, options: ParseOptions) -> ParsedRows:
             "values and vector_dim says how many make one vector"
         )
     check_vector_dim(dim)
+    check_width(layout_of(options.vector_type), dim, options.limits, f"vector_dim is {dim}")
     if not raw:
         raise IngestError("the file is empty")
     row_bytes = 4 * dim
@@ -25,6 +27,7 @@ def parse_binary(raw: bytes, options: ParseOptions) -> ParsedRows:
             f"the binary file has {len(raw)} bytes, which is not a multiple of 4 * vector_dim = "
             f"{row_bytes} (each vector is {dim} little-endian float32 values)"
         )
+    check_rows(len(raw) // row_bytes, options.limits, "the file")
     values = np.frombuffer(raw, dtype="<f4").reshape(-1, dim).astype(np.float32)
     if np.isinf(values).any():
         i, j = (int(k) for k in np.argwhere(np.isinf(values))[0])

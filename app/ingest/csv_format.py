@@ -5,13 +5,15 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from .errors import IngestError
-from .tabular import Column, assemble
+from .limits import check_rows
+from .tabular import Column, assemble, check_columns
 from .types import ParsedRows, ParseOptions
 
 # Cells that mean "missing value" (besides an empty cell).
@@ -114,17 +116,19 @@ def parse_csv(raw: bytes, options: ParseOptions) -> ParsedRows:
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     try:
-        text = raw.decode("utf-8")
+        raw.decode("utf-8")  # only to check: the text is not kept
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise IngestError(
-            f"line {line}: the file is not UTF-8 text; save the CSV as UTF-8 "
-            "(if it is compressed, only gzip is supported)"
+            f"line {line}: the file is not UTF-8 text; save the CSV as UTF-8, and send the "
+            "file itself base64-encoded (if it is compressed, only gzip is supported)"
         ) from None
-    if not text.strip():
+    if not raw or raw.isspace():
         raise IngestError("the file is empty")
     layout = _scan(raw)
     width = int(layout.fields[0])
+    # Before pandas builds a column per field and a value per cell.
+    check_columns(width, options, f"line {layout.lines[0]} has {{n}} fields")
     ragged = np.flatnonzero(layout.fields != width)
     if len(ragged):
         k = int(ragged[0])
@@ -139,7 +143,7 @@ def parse_csv(raw: bytes, options: ParseOptions) -> ParsedRows:
         header = detect_header(sample)
     if header:
         names = [n.strip() or f"column_{j}" for j, n in enumerate(sample[0])]
-        dupes = sorted({n for n in names if names.count(n) > 1})
+        dupes = sorted(n for n, k in Counter(names).items() if k > 1)
         if dupes:
             raise IngestError(
                 f"the header row has duplicate column names: {', '.join(map(repr, dupes))}; "
@@ -150,6 +154,7 @@ def parse_csv(raw: bytes, options: ParseOptions) -> ParsedRows:
     first_data = 1 if header else 0
     if len(layout.starts) <= first_data:
         raise IngestError("the file has a header row but no data rows")
+    check_rows(len(layout.starts) - first_data, options.limits, "the file")
 
     text_positions = _text_positions(names, options, named=bool(header))
     body = raw[int(layout.starts[first_data]) :]

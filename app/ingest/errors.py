@@ -1,4 +1,4 @@
-"""The single exception type of the ingest package."""
+"""The exception types of the ingest package."""
 
 
 class IngestError(ValueError):
@@ -7,3 +7,8 @@ class IngestError(ValueError):
     ``str(err)`` is a message meant for the end user: it says what is wrong and, where it can,
     where (line, record or column) and how to fix it. API code turns it into an HTTP 400.
     """
+
+
+class TooLarge(IngestError):
+    """The input is larger than a limit of the server (bytes or rows); API code answers 413.
+    The message names the limit and the ``AUTOML_*`` setting that raises it."""

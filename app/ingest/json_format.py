@@ -11,7 +11,9 @@ import orjson
 import pandas as pd
 
 from .errors import IngestError
-from .tabular import Column, assemble
+from .ids import id_problem
+from .limits import check_rows
+from .tabular import Column, assemble, check_columns
 from .types import ParsedRows, ParseOptions
 from .vectors import convert_vectors, is_dense_row, parse_vector_rows
 
@@ -74,6 +76,7 @@ def _parse_json(raw: bytes, options: ParseOptions) -> ParsedRows:
         )
     if not doc:
         raise IngestError("the file has no records")
+    check_rows(len(doc), options.limits, "the file")
 
     def where(i: int) -> str:
         return f"line {lines[i]}" if lines is not None else f"record {i}"
@@ -102,7 +105,9 @@ def _is_batch_body(doc: dict) -> bool:
 def _vectors(rows: list, options: ParseOptions, where: Where):
     """Parse rows in whichever layout they are written in, then convert to the requested one."""
     kind = "dense" if all(is_dense_row(r) for r in rows) else "sparse"
-    vectors = parse_vector_rows(rows, vector_type=kind, vector_dim=options.vector_dim, where=where)
+    vectors = parse_vector_rows(
+        rows, vector_type=kind, vector_dim=options.vector_dim, where=where, limits=options.limits
+    )
     return convert_vectors(vectors, options.vector_type)
 
 
@@ -122,6 +127,9 @@ def _id_value(value: object, where: str) -> str:
         value = str(value)
     if not isinstance(value, str) or not value.strip():
         raise IngestError(f"{where}: the id must be a non-empty string, got {value!r}")
+    problem = id_problem(value.strip())
+    if problem:
+        raise IngestError(f"{where}: the id {value.strip()[:50]!r} {problem}")
     return value.strip()
 
 
@@ -160,6 +168,7 @@ def _parse_batch(doc: dict, options: ParseOptions) -> ParsedRows:
     def where(i: int) -> str:
         return f"data[{i}]"
 
+    check_rows(len(data), options.limits, 'the file\'s "data"')
     vectors = _vectors(data, options, where)
     n = len(data)
     raw_ids = doc.get("string_ids")
@@ -258,6 +267,8 @@ def _flat_column(key: str, position: int, series: pd.Series, where: Where) -> Co
 def _parse_flat(records: list[dict], options: ParseOptions, where: Where) -> ParsedRows:
     """pandas-style ``orient="records"``: handled like a CSV file with a header.
     Columns follow the order in which keys first appear; a key absent from a record is missing."""
+    # Count the columns before pandas builds one Series per key.
+    check_columns(len(set().union(*records)), options, "the records have {n} different keys")
     frame = pd.DataFrame(records)
     columns = [_flat_column(k, p, frame.iloc[:, p], where) for p, k in enumerate(frame.columns)]
     return assemble(columns, named=True, options=options, where=where, n_rows=len(records))

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
+import re
 
 import numpy as np
 from scipy import sparse
 from sklearn.datasets import load_svmlight_file
 
 from .errors import IngestError
+from .limits import IngestLimits, check_rows, check_width, layout_of, too_wide
 from .types import ParsedRows, ParseOptions
 from .vectors import check_vector_dim, convert_vectors
 
@@ -20,15 +22,20 @@ def parse_libsvm(raw: bytes, options: ParseOptions) -> ParsedRows:
     either accepts the file (e.g. unsorted indices, which scikit-learn rejects) or raises an
     IngestError naming the offending line."""
     check_vector_dim(options.vector_dim)
+    layout = layout_of(options.vector_type or "sparse")
+    limits = options.limits
+    if options.vector_dim is not None:
+        check_width(layout, options.vector_dim, limits, f"vector_dim is {options.vector_dim}")
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
-    if not raw.strip():
+    if not raw or raw.isspace():
         raise IngestError("the file is empty")
+    # Deciding this here is much cheaper than scikit-learn's zero_based="auto".
+    zero_based = _has_zero_index(raw)
     try:
         matrix, labels = load_svmlight_file(
             io.BytesIO(raw),
-            # Deciding this here is much cheaper than scikit-learn's zero_based="auto".
-            zero_based=_has_zero_index(raw),
+            zero_based=zero_based,
             dtype=np.float32,  # overflow becomes inf, which _acceptable rejects
             query_id=False,
         )
@@ -36,8 +43,14 @@ def parse_libsvm(raw: bytes, options: ParseOptions) -> ParsedRows:
     except (ValueError, OverflowError, TypeError, UnicodeDecodeError):
         ok = False
     if not ok:
-        matrix, labels = _parse_lines(raw, options.vector_dim)
+        matrix, labels = _parse_lines(raw, options.vector_dim, layout, limits)
+    # Both parsers return a CSR matrix, whose size does not grow with its width: the width is
+    # checked here, before anything as wide as the largest index is built.
     n, width = matrix.shape
+    check_rows(n, limits, "the file")
+    if limits is not None and width > limits.max_dim(layout):
+        _refuse_index(raw, layout, limits, zero_based)
+        raise too_wide(layout, limits, f"the largest feature index makes the vectors {width} wide")
     if options.vector_dim is not None:
         width = options.vector_dim
     matrix = sparse.csr_matrix(
@@ -50,6 +63,29 @@ def parse_libsvm(raw: bytes, options: ParseOptions) -> ParsedRows:
     else:
         attributes = [{name: float(v)} for v in labels]
     return ParsedRows(ids=None, vectors=vectors, attributes=attributes, feature_names=None)
+
+
+def _refuse_index(raw: bytes, layout: str, limits: IngestLimits, zero_based: bool) -> None:
+    """Raise for the first feature index (outside comments) that makes the vectors wider than
+    the limit, with its line. Only indices with as many digits as the limit are looked at (the
+    regular expression skips the others without a Python step each)."""
+    limit = limits.max_dim(layout)
+    pattern = re.compile(rb"(?<=[ \t])0*([1-9][0-9]{%d,}):" % (len(str(limit)) - 1))
+    for match in pattern.finditer(raw):
+        digits = match.group(1)
+        line_start = raw.rfind(b"\n", 0, match.start()) + 1
+        if b"#" in raw[line_start : match.start()]:
+            continue  # in a comment
+        if len(digits) <= 30:
+            width = int(digits) + (1 if zero_based else 0)
+            if width <= limit:
+                continue
+            subject = f"feature index {int(digits)} makes the vectors {width} wide"
+        else:
+            subject = (f"feature index {digits[:20].decode()}... ({len(digits)} digits) makes "
+                       "the vectors wider than that")
+        line = raw.count(b"\n", 0, match.start()) + 1
+        raise too_wide(layout, limits, f"line {line}: {subject}")
 
 
 def _has_zero_index(raw: bytes) -> bool:
@@ -67,7 +103,9 @@ def _acceptable(matrix: sparse.csr_matrix, labels: np.ndarray, vector_dim: int |
     return bool(np.all(np.isfinite(matrix.data)) and np.all(np.abs(matrix.data) <= _FLOAT32_MAX))
 
 
-def _parse_lines(raw: bytes, vector_dim: int | None) -> tuple[sparse.csr_matrix, np.ndarray]:
+def _parse_lines(
+    raw: bytes, vector_dim: int | None, layout: str = "sparse", limits: IngestLimits | None = None
+) -> tuple[sparse.csr_matrix, np.ndarray]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -97,8 +135,14 @@ def _parse_lines(raw: bytes, vector_dim: int | None) -> tuple[sparse.csr_matrix,
                 )
             if key == "qid":
                 continue
-            if not key.isdigit():
+            if not (key.isascii() and key.isdigit()):
                 raise IngestError(f"line {lineno}: feature index {key!r} is not an integer >= 0")
+            if len(key.lstrip("0")) > 18:
+                subject = (f"line {lineno}: feature index {key.lstrip('0')[:20]}... "
+                           f"({len(key.lstrip('0'))} digits) is far too large")
+                if limits is not None:
+                    raise too_wide(layout, limits, subject)
+                raise IngestError(subject)
             try:
                 number = float(value)
             except ValueError:

@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 
 from .errors import IngestError
+from .ids import id_problem
+from .limits import check_rows, check_width, layout_of, too_wide
 from .types import ParsedRows, ParseOptions
 from .vectors import check_vector_dim, convert_vectors
 
@@ -111,6 +113,38 @@ def _find(columns: list[Column], key: str | int, option: str, named: bool) -> Co
     )
 
 
+def check_columns(n_columns: int, options: ParseOptions, subject: str) -> None:
+    """Refuse a file with far more columns than a vector may have, before building them.
+    ``subject`` is a template with ``{n}``. The id, label and attribute columns are allowed
+    for; :func:`assemble` checks the exact number of vector columns."""
+    if options.limits is None:
+        return
+    layout = layout_of(options.vector_type)
+    named = [k for k in [options.label_column, *options.attribute_columns] if k]
+    if n_columns > options.limits.max_dim(layout) + len(named) + 2:
+        raise too_wide(layout, options.limits, subject.format(n=n_columns))
+
+
+def _check_numeric(column: Column, required: bool, where: Where) -> None:
+    """A column with a text cell becomes a text attribute, unless it must be numeric (a vector
+    column of the collection or model the file is for) or is mostly numbers: then the text is
+    a mistake, refused with its row."""
+    numbers = int(np.count_nonzero(~column.missing & ~column.nonnumeric))
+    texts = int(np.count_nonzero(column.nonnumeric))
+    if required:
+        reason = "the column is a numeric feature of the data this file is for"
+    elif numbers > texts:
+        reason = f"{numbers} of the column's {numbers + texts} values are numbers"
+    else:
+        return
+    i = int(np.argmax(column.nonnumeric))
+    raise IngestError(
+        f"{where(i)}, column {column.name!r}: {column.values()[i]!r} is not a number, but "
+        f"{reason}; make the column numeric (leave the cell empty for a missing value), or "
+        "declare it categorical with categorical_features / attribute_columns to keep it as text"
+    )
+
+
 def _example(column: Column, where: Where) -> str:
     i = int(np.argmax(column.nonnumeric))
     return f"{column.name!r} (e.g. {column.values()[i]!r} at {where(i)})"
@@ -126,6 +160,7 @@ def assemble(
     check_vector_dim(options.vector_dim)
     if n_rows == 0:
         raise IngestError("the file has no data rows")
+    check_rows(n_rows, options.limits, "the file")
     if not columns:
         raise IngestError("the file has no columns")
     used: dict[int, str] = {}
@@ -159,8 +194,12 @@ def assemble(
         id_col = claim(_find(columns, options.id_column, "id_column", named), "id_column")
 
     def lookup(key: str | int, option: str) -> Column | None:
-        if options.optional_columns and named and isinstance(key, str):
-            if not any(c.name.strip().casefold() == key.strip().casefold() for c in columns):
+        if options.optional_columns and isinstance(key, str):
+            if not named and not key.strip().isdigit():
+                return None  # a name, and the file has no header row to find it in
+            if named and not any(
+                c.name.strip().casefold() == key.strip().casefold() for c in columns
+            ):
                 return None
         return _find(columns, key, option, named)
 
@@ -178,10 +217,27 @@ def assemble(
 
     vector_cols: list[Column] = []
     auto_attrs: list[Column] = []
+    numeric = set(options.numeric_columns) if named else set()
     for col in columns:
         if col.position in used:
             continue
-        (auto_attrs if col.nonnumeric.any() else vector_cols).append(col)
+        if col.nonnumeric.any():
+            _check_numeric(col, col.name in numeric, where)
+            auto_attrs.append(col)
+        else:
+            vector_cols.append(col)
+    width = len(vector_cols)
+    check_width(layout_of(options.vector_type), width, options.limits,
+                f"the file has {width} vector columns")
+    if options.feature_count is not None and width < options.feature_count and auto_attrs:
+        col = auto_attrs[0]
+        i = int(np.argmax(col.nonnumeric))
+        raise IngestError(
+            f"{where(i)}, column {col.name!r}: {col.values()[i]!r} is not a number, so the "
+            f"column is not read as a feature, and the file has {width} numeric columns where "
+            f"{options.feature_count} are needed; make the column numeric (leave the cell empty "
+            "for a missing value)"
+        )
 
     hint = ""
     if auto_attrs:
@@ -216,6 +272,9 @@ def assemble(
             if value is None or not value.strip():
                 raise IngestError(f"{where(i)}: the id column {id_col.name!r} is empty")
             value = value.strip()
+            problem = id_problem(value)
+            if problem:
+                raise IngestError(f"{where(i)}: the id {value[:50]!r} {problem}")
             ids[i] = value
             if value in seen:
                 raise IngestError(

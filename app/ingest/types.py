@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 from scipy import sparse
+
+from .limits import IngestLimits
 
 
 @dataclass
@@ -43,4 +45,23 @@ class ParseOptions:
     label files of attach_automl_label."""
     optional_columns: bool = False
     """When True, label_column and attribute_columns that the file lacks are skipped instead of
-    being an error (prediction files may or may not carry the label)."""
+    being an error (prediction files may or may not carry the label); so are names given for a
+    file without a header row, whose columns have no names."""
+    numeric_columns: list[str] = field(default_factory=list)
+    """Named columns that must hold numbers (the vector columns of the collection or model the
+    file is for): a text value in one is an error naming its row, not a text attribute."""
+    feature_count: int | None = None
+    """How many vector columns the file must have (the unnamed features of the model it is
+    for): when text columns, not read as features, leave fewer, the error names the text."""
+    limits: IngestLimits | None = None
+    """The server's limits on rows and widths; None: no limits (a plain library call)."""
+
+    def to_dict(self) -> dict:
+        """A JSON-able form; :meth:`from_dict` reads it back."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> ParseOptions:
+        values = dict(values)
+        limits = values.pop("limits", None)
+        return cls(**values, limits=IngestLimits(**limits) if limits else None)

@@ -8,6 +8,7 @@ import numpy as np
 from scipy import sparse
 
 from .errors import IngestError
+from .limits import IngestLimits, check_rows, check_width, too_wide
 
 Where = Callable[[int], str]
 _NUMBER_TYPES = {int, float}
@@ -15,6 +16,8 @@ _DENSE_CELL_TYPES = {int, float, type(None)}
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
 # Refuse to densify sparse data beyond this many cells (about 1 GB of float32).
 MAX_DENSE_CELLS = 250_000_000
+# Widest vector any index type here can hold, whatever the configured limits.
+_MAX_INDEX = 1 << 62
 
 
 def _data_index(i: int) -> str:
@@ -22,14 +25,14 @@ def _data_index(i: int) -> str:
 
 
 def parse_vectors(
-    data: list, *, vector_type: str, vector_dim: int | None
+    data: list, *, vector_type: str, vector_dim: int | None, limits: IngestLimits | None = None
 ) -> np.ndarray | sparse.csr_matrix:
     """Parse the ``data`` array of a JSON body into float32 dense rows or a CSR matrix.
 
     Row errors name the row as ``data[i]`` (0-based, as in the JSON array).
     """
     return parse_vector_rows(
-        data, vector_type=vector_type, vector_dim=vector_dim, where=_data_index
+        data, vector_type=vector_type, vector_dim=vector_dim, where=_data_index, limits=limits
     )
 
 
@@ -53,8 +56,15 @@ def check_vector_dim(vector_dim: int | None) -> None:
 
 
 def parse_vector_rows(
-    rows: Sequence, *, vector_type: str | None, vector_dim: int | None, where: Where
+    rows: Sequence,
+    *,
+    vector_type: str | None,
+    vector_dim: int | None,
+    where: Where,
+    limits: IngestLimits | None = None,
 ) -> np.ndarray | sparse.csr_matrix:
+    """Rows in the dense or sparse forms of docs/ingest-formats.md; within ``limits`` (rows,
+    width: checked before anything as wide as a vector is built)."""
     kind = normalize_vector_type(vector_type) or "dense"
     check_vector_dim(vector_dim)
     if isinstance(rows, np.ndarray):
@@ -63,9 +73,10 @@ def parse_vector_rows(
         raise IngestError("data must be a list of vectors")
     if len(rows) == 0:
         raise IngestError("data is empty: send at least one vector")
+    check_rows(len(rows), limits, "data")
     if kind == "dense":
-        return _parse_dense(rows, vector_dim, where)
-    return _parse_sparse(rows, vector_dim, where)
+        return _parse_dense(rows, vector_dim, where, limits)
+    return _parse_sparse(rows, vector_dim, where, limits)
 
 
 def is_dense_row(row: object) -> bool:
@@ -93,8 +104,12 @@ def _is_number(value: object) -> bool:
     )
 
 
-def _parse_dense(rows: Sequence, vector_dim: int | None, where: Where) -> np.ndarray:
+def _parse_dense(
+    rows: Sequence, vector_dim: int | None, where: Where, limits: IngestLimits | None = None
+) -> np.ndarray:
     width = vector_dim
+    if rows and isinstance(rows[0], list | tuple):
+        check_width("dense", len(rows[0]), limits, f"{where(0)} has {len(rows[0])} values")
     for i, row in enumerate(rows):
         if not isinstance(row, list | tuple):
             hint = (
@@ -105,6 +120,15 @@ def _parse_dense(rows: Sequence, vector_dim: int | None, where: Where) -> np.nda
             raise IngestError(
                 f"{where(i)} is {_describe(row)}; a dense vector must be a list of numbers{hint}"
             )
+        # A value that is no number is the first thing to say (a list in a list, say).
+        if not set(map(type, row)) <= _DENSE_CELL_TYPES:
+            for j, value in enumerate(row):
+                if value is not None and not _is_number(value):
+                    raise IngestError(
+                        f"{where(i)}[{j}] is {_describe(value)}; vector values must be numbers "
+                        '(use null for a missing value; strings such as "NaN" or "inf" are '
+                        "not accepted)"
+                    )
         if width is None:
             width = len(row)
         elif len(row) != width:
@@ -117,14 +141,6 @@ def _parse_dense(rows: Sequence, vector_dim: int | None, where: Where) -> np.nda
                 f"{where(i)} has {len(row)} values but {where(0)} has {width}; "
                 "all vectors must have the same length"
             )
-        if not set(map(type, row)) <= _DENSE_CELL_TYPES:
-            for j, value in enumerate(row):
-                if value is not None and not _is_number(value):
-                    raise IngestError(
-                        f"{where(i)}[{j}] is {_describe(value)}; vector values must be numbers "
-                        '(use null for a missing value; strings such as "NaN" or "inf" are '
-                        "not accepted)"
-                    )
     if not width:
         raise IngestError("the vectors have no values (every vector is an empty list)")
     try:
@@ -148,8 +164,11 @@ def _finite_float32(values: np.ndarray, where: Where) -> np.ndarray:
 def _parse_index(raw: object, where: str) -> int:
     if isinstance(raw, int) and not isinstance(raw, bool):
         index = raw
-    elif isinstance(raw, str) and raw.strip().isdigit():
-        index = int(raw.strip())
+    elif isinstance(raw, str) and raw.strip().isascii() and raw.strip().isdigit():
+        digits = raw.strip().lstrip("0") or "0"
+        if len(digits) > 19:  # int() of thousands of digits is slow, then refused
+            raise IngestError(f"{where}: sparse index {raw[:30]!r}... is far too large")
+        index = int(digits)
     else:
         raise IngestError(
             f"{where}: sparse index {raw!r} is not a non-negative integer (indices are 0-based)"
@@ -215,7 +234,10 @@ def _sparse_pairs(row: object, where: str) -> list[tuple[object, object]]:
     )
 
 
-def _parse_sparse(rows: Sequence, vector_dim: int | None, where: Where) -> sparse.csr_matrix:
+def _parse_sparse(
+    rows: Sequence, vector_dim: int | None, where: Where, limits: IngestLimits | None = None
+) -> sparse.csr_matrix:
+    top = limits.max_sparse_dim if limits is not None else None
     indptr = [0]
     indices: list[int] = []
     values: list[float] = []
@@ -228,6 +250,7 @@ def _parse_sparse(rows: Sequence, vector_dim: int | None, where: Where) -> spars
                     f"{where(i)} has {len(row)} values but the collection has vector_dim "
                     f"{vector_dim}"
                 )
+            check_width("sparse", len(row), limits, f"{where(i)} has {len(row)} values")
             dense = _parse_dense([row], None, lambda _k, i=i: where(i))[0]
             widest_dense = max(widest_dense, len(row))
             nz = np.flatnonzero(np.nan_to_num(dense))
@@ -239,6 +262,11 @@ def _parse_sparse(rows: Sequence, vector_dim: int | None, where: Where) -> spars
         row_indices = []
         for raw_index, raw_value in _sparse_pairs(row, label):
             index = _parse_index(raw_index, label)
+            if top is not None and index >= top:
+                raise too_wide(
+                    "sparse", limits, f"{label}: sparse index {index} makes the vectors "
+                    f"{index + 1} wide"
+                )
             if vector_dim is not None and index >= vector_dim:
                 raise IngestError(
                     f"{label}: sparse index {index} is out of range; the collection has "
@@ -255,10 +283,15 @@ def _parse_sparse(rows: Sequence, vector_dim: int | None, where: Where) -> spars
         width = vector_dim
     else:
         width = max(max(indices) + 1 if indices else 0, widest_dense)
+    if width > _MAX_INDEX:
+        raise IngestError(
+            f"a sparse index is {width - 1}, too large for this server (at most {_MAX_INDEX - 1})"
+        )
+    index_type = np.int32 if width <= np.iinfo(np.int32).max else np.int64
     matrix = sparse.csr_matrix(
         (
             np.asarray(values, dtype=np.float32),
-            np.asarray(indices, dtype=np.int32),
+            np.asarray(indices, dtype=index_type),
             np.asarray(indptr, dtype=np.int64),
         ),
         shape=(len(rows), width),
