@@ -1,13 +1,31 @@
-"""Data insertion and deletion. Requests are checked at once (bad input: 400, nothing queued);
-the write itself runs as a job that appends one chunk, all of it or nothing."""
+"""Data insertion and deletion. Requests are checked at once (bad input, or over a size limit:
+400, nothing queued); the write itself runs as a job that appends one chunk, all of it or
+nothing."""
 
-from dataclasses import asdict, dataclass
+import json
+from dataclasses import dataclass, replace
 
 from sqlalchemy.orm import Session
 
+from app.config import get_settings
 from app.db.models import Collection, Job, User
-from app.errors import BadRequest
-from app.ingest import IngestError, ParsedRows, ParseOptions, decode_file, parse_file, parse_vectors
+from app.errors import AppError, BadRequest
+from app.ingest import (
+    SUPPORTED_FORMATS,
+    FileData,
+    IngestError,
+    IngestLimits,
+    ParsedRows,
+    ParseOptions,
+    check_rows,
+    gunzip,
+    id_problem,
+    normalize_file_format,
+    parse_file,
+    parse_vectors,
+    read_file_data,
+)
+from app.ingest import check_vector_dim as _check_vector_dim
 from app.jobs.payload import pack, unpack
 from app.services.collections import create_collection, find_collection, get_collection
 from app.services.jobs import new_job
@@ -16,7 +34,15 @@ from app.services.tables import Table
 from app.storage import codec
 from app.storage.collections import append_rows, delete_ids, set_attribute
 
-FILE_FORMATS = ("csv", "json", "libsvm", "binary")
+FILE_FORMATS = SUPPORTED_FORMATS
+"""("csv", "json", "libsvm", "binary"): the canonical file_format names."""
+MAX_ATTRIBUTE_NAME_LENGTH = 256
+
+def ingest_error(err: IngestError) -> AppError:
+    """The API error for an ingest error: a 400, also for a size limit (TooLarge), as for
+    VecML's other client mistakes (tests/api/test_hostile_input.py); the message names the
+    limit and its setting. (PayloadTooLarge, a 413, is the alternative.)"""
+    return BadRequest(str(err))
 
 
 def _ingest(call, *args, **kwargs):
@@ -24,7 +50,32 @@ def _ingest(call, *args, **kwargs):
     try:
         return call(*args, **kwargs)
     except IngestError as err:
-        raise BadRequest(str(err)) from err
+        raise ingest_error(err) from err
+
+
+def ingest_limits(limits: IngestLimits | None = None,
+                  max_file_bytes: int | None = None) -> IngestLimits:
+    """The limits a request is held to: ``limits`` when the router passes them
+    (``IngestLimits.from_settings(api.settings)``); else the settings of the environment
+    (``AUTOML_*``, which ``serve`` and the workers also run with), with ``max_file_bytes`` when
+    given."""
+    if limits is not None:
+        return limits
+    limits = IngestLimits.from_settings(get_settings())
+    if max_file_bytes is not None:
+        limits = replace(limits, max_file_bytes=max_file_bytes)
+    return limits
+
+
+def check_vector_dim(vector_type, vector_dim, limits: IngestLimits | None = None) -> None:
+    """A requested vector_dim (init, upload): a positive integer within the width limit of
+    its layout (max_dense_dim, or max_sparse_dim for "sparse"); None passes."""
+    _ingest(_check_vector_dim, vector_type, vector_dim, ingest_limits(limits))
+
+
+def check_file_format(file_format, allowed: tuple[str, ...] = FILE_FORMATS) -> str:
+    """The canonical name of a requested file_format (any letter case, or an alias)."""
+    return _ingest(normalize_file_format, file_format, allowed)
 
 
 def _rows_job(session: Session, user: User, collection: Collection, action: str,
@@ -55,31 +106,86 @@ def _check_attributes(attributes, n: int) -> list[dict]:
     return attributes
 
 
-def _check_ids(ids, n: int) -> list[str] | None:
+def _shown(value, width: int = 50) -> str:
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= width else text[:width] + "..."
+
+
+def _kind(value) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if value is None:
+        return "null"
+    return "a list" if isinstance(value, list) else "an object" if isinstance(value, dict) else (
+        f"a {type(value).__name__}")
+
+
+def _check_id(value, name: str) -> str:
+    if not isinstance(value, str):
+        fix = f': send "{_shown(value)}"' if _kind(value) == "a number" else ""
+        raise BadRequest(f"{name} is {_shown(value)} ({_kind(value)}); ids are strings{fix}")
+    problem = id_problem(value)
+    if problem:
+        raise BadRequest(f"{name} {_shown(value)} {problem}")
+    return value
+
+
+def _check_ids(ids, n: int, field: str = "string_ids") -> list[str] | None:
+    """Ids sent in a body: strings (a number is refused, not converted), non-empty, at most
+    MAX_ID_LENGTH characters, without control characters; kept exactly as sent."""
     if ids is None:
         return None
     if not isinstance(ids, list) or len(ids) != n:
-        raise BadRequest(f"string_ids must be a list of {n} strings, one per vector")
-    if not all(isinstance(i, str | int) and not isinstance(i, bool) and str(i) for i in ids):
-        raise BadRequest("every string id must be a non-empty string")
-    return [str(i) for i in ids]
+        raise BadRequest(f"{field} must be a list of {n} strings, one per vector")
+    return [_check_id(value, f"{field}[{i}]") for i, value in enumerate(ids)]
+
+
+def _check_attribute_name(name) -> str:
+    if not isinstance(name, str) or not name.strip():
+        raise BadRequest(f'attribute_name must be a non-empty name, like "label"; got '
+                         f"{_shown(name)}")
+    if name != name.strip():
+        raise BadRequest(f"attribute_name {_shown(name)} starts or ends with whitespace; "
+                         "remove it")
+    if len(name) > MAX_ATTRIBUTE_NAME_LENGTH:
+        raise BadRequest(f"attribute_name has {len(name)} characters; at most "
+                         f"{MAX_ATTRIBUTE_NAME_LENGTH} are allowed")
+    if any(ord(c) < 32 or 127 <= ord(c) < 160 for c in name):
+        raise BadRequest(f"attribute_name {_shown(name)} contains control characters "
+                         "(newlines, tabs, ...); use a plain name")
+    return name
 
 
 def add_batch(session: Session, user: User, project_name: str, collection_name: str, *,
-              data, string_ids, attributes, action: str = "add_data_batch") -> Job:
+              data, string_ids, attributes, action: str = "add_data_batch",
+              limits: IngestLimits | None = None) -> Job:
+    limits = ingest_limits(limits)
     collection = get_collection(session, user, project_name, collection_name)
     if not isinstance(data, list) or not data:
         raise BadRequest("data must be a non-empty list of vectors")
     vectors = _ingest(parse_vectors, data, vector_type=collection.vector_type,
-                      vector_dim=collection.vector_dim if collection.dim_fixed else None)
+                      vector_dim=collection.vector_dim if collection.dim_fixed else None,
+                      limits=limits)
     n = vectors.shape[0]
-    rows = ParsedRows(ids=_check_ids(string_ids, n), vectors=vectors,
+    if action == "add_data" and isinstance(string_ids, list) and len(string_ids) == 1:
+        ids = [_check_id(string_ids[0], "string_id")]  # add_data's one id
+    else:
+        ids = _check_ids(string_ids, n)
+    rows = ParsedRows(ids=ids, vectors=vectors,
                       attributes=_check_attributes(attributes, n), feature_names=None)
     return _rows_job(session, user, collection, action, rows)
 
 
+def _file_meta(file: FileData) -> dict:
+    """How a job finds its file: kept as sent (gzip stays compressed until the job parses it),
+    with its size, checked against the limit when the request came in."""
+    return {"file_encoding": "gzip" if file.gzip else "identity", "file_size": file.size}
+
+
 def _file_job(session: Session, user: User, project_name: str, collection_name: str, *,
-              action: str, raw: bytes, options: ParseOptions, vector_type: str | None,
+              action: str, file: FileData, options: ParseOptions, vector_type: str | None,
               vector_dim: int | None, categorical: list[str]) -> Job:
     """Queue a file for parsing. The collection is created now if absent (its dimension is then
     taken from the file) and removed again if that first upload fails."""
@@ -92,51 +198,61 @@ def _file_job(session: Session, user: User, project_name: str, collection_name: 
                                        dim_from_data=True)
     if options.file_format == "binary" and (options.vector_dim or collection.vector_dim) is None:
         raise BadRequest("vector_dim is required for a binary file")
-    meta = {"options": asdict(options), "created_collection": created, "categorical": categorical}
-    return new_job(session, user, kind="data", action=action, payload=pack(meta, {"file": raw}),
+    meta = {"options": options.to_dict(), "created_collection": created,
+            "categorical": categorical, **_file_meta(file)}
+    return new_job(session, user, kind="data", action=action,
+                   payload=pack(meta, {"file": file.data}),
                    project_id=project.id, collection_id=collection.id)
 
 
-def parse_options(body, *, file_format: str | None) -> ParseOptions:
-    if file_format not in FILE_FORMATS:
-        raise BadRequest(
-            f"file_format must be one of {', '.join(FILE_FORMATS)}; got {file_format!r}")
+def parse_options(body, *, file_format: str | None,
+                  limits: IngestLimits | None = None) -> ParseOptions:
     return ParseOptions(
-        file_format=file_format,
+        file_format=check_file_format(file_format),
         has_field_names=body.has_field_names,
         id_column=body.id_column,
         label_column=body.label_column,
         attribute_columns=[*(body.attribute_columns or []), *(body.categorical_features or [])],
         vector_dim=body.vector_dim,
         vector_type=body.vector_type,
+        limits=limits,
     )
 
 
 def upload(session: Session, user: User, body, *, file_data: str, action: str,
-           max_file_bytes: int) -> Job:
-    options = parse_options(body, file_format=body.file_format)
-    raw = _ingest(decode_file, file_data, body.compression_type, max_bytes=max_file_bytes)
+           max_file_bytes: int | None = None, limits: IngestLimits | None = None) -> Job:
+    limits = ingest_limits(limits, max_file_bytes)
+    options = parse_options(body, file_format=body.file_format, limits=limits)
+    layout = body.vector_type or ("sparse" if options.file_format == "libsvm" else "dense")
+    check_vector_dim(layout, body.vector_dim, limits)
+    file = _ingest(read_file_data, file_data, body.compression_type,
+                   max_bytes=limits.max_file_bytes)
     return _file_job(session, user, body.project_name, body.collection_name, action=action,
-                     raw=raw, options=options, vector_type=body.vector_type,
+                     file=file, options=options, vector_type=body.vector_type,
                      vector_dim=body.vector_dim, categorical=list(body.categorical_features or []))
 
 
-def attach_label(session: Session, user: User, body, *, max_file_bytes: int) -> Job:
+def attach_label(session: Session, user: User, body, *, max_file_bytes: int | None = None,
+                 limits: IngestLimits | None = None) -> Job:
+    limits = ingest_limits(limits, max_file_bytes)
+    name = _check_attribute_name(body.attribute_name)
     collection = get_collection(session, user, body.project_name, body.collection_name)
-    options = parse_options(body, file_format=body.file_format or "csv")
+    options = parse_options(body, file_format=body.file_format or "csv", limits=limits)
     options.require_vectors = False
-    raw = _ingest(decode_file, body.file_data, body.compression_type, max_bytes=max_file_bytes)
-    meta = {"options": asdict(options), "attribute_name": body.attribute_name}
+    file = _ingest(read_file_data, body.file_data, body.compression_type,
+                   max_bytes=limits.max_file_bytes)
+    meta = {"options": options.to_dict(), "attribute_name": name, **_file_meta(file)}
     return new_job(session, user, kind="data", action="attach_automl_label",
-                   payload=pack(meta, {"file": raw}), project_id=collection.project_id,
+                   payload=pack(meta, {"file": file.data}), project_id=collection.project_id,
                    collection_id=collection.id)
 
 
 def delete_data(session: Session, user: User, project_name: str, collection_name: str,
-                string_ids) -> Job:
+                string_ids, *, limits: IngestLimits | None = None) -> Job:
     collection = get_collection(session, user, project_name, collection_name)
     if not isinstance(string_ids, list) or not string_ids:
         raise BadRequest("string_ids must be a non-empty list of the ids to delete")
+    _ingest(check_rows, len(string_ids), ingest_limits(limits), "string_ids")
     ids = _check_ids(string_ids, len(string_ids))
     return new_job(session, user, kind="data", action="delete_data", payload=pack({"ids": ids}),
                    project_id=collection.project_id, collection_id=collection.id)
@@ -184,11 +300,20 @@ def prepare_data_job(session: Session, job: Job) -> PreparedData:
         return PreparedData(meta, None)
     if "file" not in blobs:
         return PreparedData(meta, _decode_rows(meta, blobs))
-    options = ParseOptions(**meta["options"])
+    options = ParseOptions.from_dict(meta["options"])
+    raw = blobs.pop("file")
+    if meta.get("file_encoding") == "gzip":
+        # Checked within the limit when the request came in; inflated here, once.
+        limit = options.limits.max_file_bytes if options.limits else meta["file_size"]
+        raw = _ingest(gunzip, raw, limit)
+    collection = session.get(Collection, job.collection_id)
     if options.file_format == "binary" and options.vector_dim is None:
-        collection = session.get(Collection, job.collection_id)
         options.vector_dim = collection.vector_dim if collection else None
-    return PreparedData(meta, _ingest(parse_file, blobs["file"], options))
+    if (job.action in ("upload", "upload_automl_X") and collection is not None
+            and collection.vector_type == "dense" and collection.feature_names):
+        # A text value in one of the collection's vector columns is a mistake to name.
+        options.numeric_columns = list(collection.feature_names)
+    return PreparedData(meta, _ingest(parse_file, raw, options))
 
 
 def apply_data_job(session: Session, job: Job, collection: Collection,
