@@ -155,6 +155,8 @@ def _check_ids(ids: list[str | None], where: Where) -> list[str] | None:
 
 
 def _check_named_attributes(attributes: list[dict], options: ParseOptions) -> None:
+    if options.optional_columns:
+        return  # e.g. a prediction file, which may or may not carry the label
     for key in [options.label_column, *options.attribute_columns]:
         if key and not any(key in a for a in attributes):
             raise IngestError(f"no record has the attribute {key!r} (named in the options)")

@@ -104,3 +104,10 @@ def test_id_problem():
     assert "control character" in id_problem("a\x00b")
     assert "control character" in id_problem("a\x85b")
     assert id_problem("x" * MAX_ID_LENGTH) is None
+
+
+def test_json_records_may_lack_optional_attributes():
+    raw = json.dumps([{"data": [1, 2]}, {"data": [3, 4], "color": "red"}]).encode()
+    rows = parse(raw, file_format="json", optional_columns=True, attribute_columns=["label"])
+    assert rows.n == 2 and rows.attributes == [{}, {"color": "red"}]
+    assert "label" in error_of(parse, raw, file_format="json", attribute_columns=["label"])
