@@ -103,18 +103,29 @@ def get_model(session: Session, user: User, project_name: str, collection_name: 
 
 
 def _inline_table(body, model: Model, max_file_bytes: int) -> Table:
-    if body.file_format not in FILE_FORMATS[:3]:
-        raise BadRequest(f"file_format must be csv, json or libsvm; got {body.file_format!r}")
+    from app.services.data import IngestLimits, check_file_format, ingest_error, ingest_limits
+
+    # The format in any case or an alias (not binary); the server's limits (IngestLimits may be
+    # passed instead of the byte limit). A model on named columns needs them numeric; for one
+    # on unnamed vectors, a text column that leaves the file short is named in the error.
+    file_format = check_file_format(body.file_format, FILE_FORMATS[:3])
+    limits = (max_file_bytes if isinstance(max_file_bytes, IngestLimits)
+              else ingest_limits(max_file_bytes=max_file_bytes))
+    layout = model.feature_layout or {}
+    names = list(layout.get("numeric_names") or [])
     try:
-        raw = decode_file(body.file_data, body.compression_type, max_bytes=max_file_bytes)
+        raw = decode_file(body.file_data, body.compression_type, max_bytes=limits.max_file_bytes)
         rows = parse_file(raw, ParseOptions(
-            file_format=body.file_format, has_field_names=body.has_field_names,
+            file_format=file_format, has_field_names=body.has_field_names,
             id_column=body.id_column,
             attribute_columns=[*model.categorical_features, model.label_attribute],
             libsvm_label_name=model.label_attribute, optional_columns=True,
+            numeric_columns=names if layout.get("named") else [],
+            feature_count=None if layout.get("named") else layout.get("n_numeric", len(names)),
+            limits=limits,
         ))
     except IngestError as err:
-        raise BadRequest(str(err)) from err
+        raise ingest_error(err) from err
     attributes: dict[str, list] = {}
     for name in {k for row in rows.attributes for k in row}:
         attributes[name] = [row.get(name) for row in rows.attributes]
