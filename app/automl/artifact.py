@@ -13,9 +13,11 @@ import zipfile
 import orjson
 
 FORMAT = "automl-model"
-# 2 added stacked members (older readers would ignore them and predict wrongly); 1 still loads.
-VERSION = 2
-READABLE = (1, 2)
+# 2 added stacked members (older readers would ignore them and predict wrongly); 3 leaves out
+# the names of unnamed columns (`numeric_names` null, the width in `n_numeric`), which older
+# readers cannot load. 1 and 2 still load.
+VERSION = 3
+READABLE = (1, 2, 3)
 _EPOCH = (1980, 1, 1, 0, 0, 0)
 
 

@@ -5,6 +5,11 @@ dropped) followed by one column per categorical attribute holding integer catego
 (as floats; NaN = missing or unseen). LightGBM consumes these codes natively; the linear
 learner one-hot encodes them itself. Sparse numeric input stays sparse: the code columns are
 hstacked as sparse columns (code 0 is an implicit zero, missing codes are stored NaNs).
+
+Nothing here costs memory or time per declared column of sparse input: a sparse dataset of
+width 2**24 whose rows use a few hundred indices is encoded from its stored entries only
+(the kept columns are a subset of the indices that occur), and unnamed columns are not given
+names unless asked for (`FeatureEncoder.numeric_name`).
 """
 
 from __future__ import annotations
@@ -26,7 +31,11 @@ MAX_CATEGORIES = 1000
 
 @dataclass
 class Features:
-    """Feature values of n rows: a numeric block plus named categorical attributes."""
+    """Feature values of n rows: a numeric block plus named categorical attributes.
+
+    `numeric_names` names the numeric columns; it may be empty for unnamed columns, which are
+    then called f0, f1, ... by position (as are names that are exactly f0, f1, ...).
+    """
 
     numeric: np.ndarray | sp.csr_matrix
     numeric_names: list[str]
@@ -97,8 +106,60 @@ def _numeric_block(X: Features) -> np.ndarray | sp.csr_matrix:
     return block
 
 
+def positional_name(j: int) -> str:
+    return f"f{j}"
+
+
+def _positional(names: Sequence) -> bool:
+    """True when `names` are exactly f0, f1, ... (the names of unnamed columns); compared a
+    block at a time (a few seconds for 2**24 names)."""
+    step = 1 << 16
+    return all(
+        list(names[i : i + step]) == [f"f{j}" for j in range(i, min(i + step, len(names)))]
+        for i in range(0, len(names), step)
+    )
+
+
+def take_columns(block, columns: Sequence[int]):
+    """block[:, columns], for sparse input in time and memory linear in its stored entries
+    (scipy's own column indexing allocates an array as wide as the matrix)."""
+    if not sp.issparse(block):
+        return block[:, list(columns)]
+    csr = sp.csr_matrix(block)
+    columns = np.asarray(columns, dtype=np.int64)
+    order = np.argsort(columns, kind="stable")
+    ordered = columns[order]
+    indices = csr.indices.astype(np.int64, copy=False)
+    if len(columns):
+        at = np.minimum(np.searchsorted(ordered, indices), len(columns) - 1)
+        hit = ordered[at] == indices
+    else:
+        at = hit = np.zeros(len(indices), dtype=bool)
+    before = np.concatenate([[0], np.cumsum(hit)])
+    taken = sp.csr_matrix(
+        (csr.data[hit], order[at[hit]], before[csr.indptr]),
+        shape=(csr.shape[0], len(columns)),
+    )
+    taken.sort_indices()
+    return taken
+
+
+def used_columns(block) -> np.ndarray:
+    """Sorted indices of the columns of a sparse block that store a nonzero (or NaN) value."""
+    csr = sp.csr_matrix(block)
+    return np.unique(csr.indices[csr.data != 0])
+
+
 def _kept_columns(block) -> list[int]:
     """Indices of the columns to keep: not constant, and the first of identical columns."""
+    if sp.issparse(block):
+        # A column without a stored nonzero is constant (zero): look only at the others.
+        used = used_columns(block)
+        return [int(used[j]) for j in _kept_columns_of(take_columns(block, used))]
+    return _kept_columns_of(block)
+
+
+def _kept_columns_of(block) -> list[int]:
     n_rows, n_cols = block.shape
     if sp.issparse(block):
         csc = sp.csc_matrix(block, copy=True)
@@ -152,11 +213,12 @@ class FeatureEncoder:
 
     def fit(self, X: Features) -> FeatureEncoder:
         block = _numeric_block(X)
-        self.numeric_names_ = [str(name) for name in X.numeric_names]
-        if len(self.numeric_names_) != block.shape[1]:
-            raise TrainingError(
-                f"{block.shape[1]} numeric columns but {len(self.numeric_names_)} names"
-            )
+        names = X.numeric_names if X.numeric_names is not None else []
+        if len(names) and len(names) != block.shape[1]:
+            raise TrainingError(f"{block.shape[1]} numeric columns but {len(names)} names")
+        self.n_numeric_ = int(block.shape[1])
+        # Real names are kept; positional ones (f0, f1, ...) are implied by the width.
+        self.names_ = None if _positional(names) else [str(name) for name in names]
         self.sparse_ = bool(sp.issparse(block))
         self.dtype_ = "float32" if block.dtype == np.float32 else "float64"
         self.categorical_names_ = [str(name) for name in X.categorical]
@@ -192,10 +254,22 @@ class FeatureEncoder:
             for name, keys in self.categories_.items()
         }
 
+    def numeric_name(self, j: int) -> str:
+        return self.names_[j] if self.names_ is not None else positional_name(j)
+
+    @property
+    def numeric_names_(self) -> list[str]:
+        """Names of all numeric input columns (built on demand: the input may be very wide)."""
+        return (
+            list(self.names_)
+            if self.names_ is not None
+            else [positional_name(j) for j in range(self.n_numeric_)]
+        )
+
     @property
     def feature_names_(self) -> list[str]:
         """Names of the encoded matrix columns."""
-        return [self.numeric_names_[j] for j in self.kept_numeric_] + self.kept_categorical_
+        return [self.numeric_name(j) for j in self.kept_numeric_] + self.kept_categorical_
 
     @property
     def categorical_indices_(self) -> list[int]:
@@ -205,19 +279,21 @@ class FeatureEncoder:
 
     def _align_numeric(self, X: Features):
         block = _numeric_block(X)
-        expected = len(self.numeric_names_)
+        expected = self.n_numeric_
         if block.shape[1] != expected:
             raise ValueError(f"expected {expected} numeric features, got {block.shape[1]}")
+        if self.names_ is None:
+            return block  # unnamed columns match by position
         names = [str(name) for name in (X.numeric_names or [])]
         if (
             names
-            and names != self.numeric_names_
-            and sorted(names) == sorted(self.numeric_names_)
+            and names != self.names_
+            and sorted(names) == sorted(self.names_)
             and len(set(names)) == len(names)
         ):
             # Same columns in a different order: align by name.
             position = {name: i for i, name in enumerate(names)}
-            block = block[:, [position[name] for name in self.numeric_names_]]
+            block = take_columns(block, [position[name] for name in self.names_])
         return block
 
     def encode_category(self, name: str, values: Sequence) -> np.ndarray:
@@ -241,7 +317,7 @@ class FeatureEncoder:
         if missing:
             raise ValueError(f"categorical attributes missing from the data: {missing}")
         n_rows = X.n_rows
-        block = self._align_numeric(X)[:, self.kept_numeric_]
+        block = take_columns(self._align_numeric(X), self.kept_numeric_)
         dtype = np.float32 if self.dtype_ == "float32" else np.float64
         codes = np.empty((n_rows, len(self.kept_categorical_)), dtype=dtype)
         for k, name in enumerate(self.kept_categorical_):
@@ -262,7 +338,8 @@ class FeatureEncoder:
 
     def to_manifest(self) -> dict:
         return {
-            "numeric_names": self.numeric_names_,
+            "numeric_names": self.names_,  # None: unnamed (f0, f1, ...)
+            "n_numeric": self.n_numeric_,
             "categorical_names": self.categorical_names_,
             "kept_numeric": self.kept_numeric_,
             "kept_categorical": self.kept_categorical_,
@@ -274,7 +351,10 @@ class FeatureEncoder:
     @classmethod
     def from_manifest(cls, manifest: dict) -> FeatureEncoder:
         encoder = cls()
-        encoder.numeric_names_ = list(manifest["numeric_names"])
+        names = manifest["numeric_names"]
+        encoder.names_ = list(names) if names is not None else None
+        # Artifacts of format version 2 and before list every name and have no width.
+        encoder.n_numeric_ = int(manifest.get("n_numeric", len(names or [])))
         encoder.categorical_names_ = list(manifest["categorical_names"])
         encoder.kept_numeric_ = [int(j) for j in manifest["kept_numeric"]]
         encoder.kept_categorical_ = list(manifest["kept_categorical"])

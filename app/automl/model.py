@@ -15,6 +15,9 @@ from .metrics import classification_metrics, regression_metric
 from .models import FittedComponent, load_component
 from .stacking import stack_features, stack_width
 
+# Feature importance lists at most this many columns (wide sparse data may use millions).
+MAX_IMPORTANCE_ENTRIES = 10_000
+
 
 def default_threads() -> int:
     """Threads per training/prediction: AUTOML_TRAIN_THREADS, default 1.
@@ -76,8 +79,11 @@ class FittedModel:
         self.stack_inputs = list(stack_inputs)
         self.task = labels.task
         self.classes_ = list(labels.classes_)
-        self.numeric_names_ = list(encoder.numeric_names_)
         self.categorical_names_ = list(encoder.categorical_names_)
+
+    @property
+    def numeric_names_(self) -> list[str]:
+        return self.encoder.numeric_names_
 
     def _raw(self, X: Features) -> np.ndarray:
         n_rows = X.n_rows
@@ -140,8 +146,11 @@ class FittedModel:
         return PredictionResult(predictions, proba, len(rows), metric)
 
     def feature_importance(self) -> list[dict]:
-        """Gain-based importance per input feature (dropped columns get 0), summing to 1."""
-        n_cols = len(self.encoder.feature_names_)
+        """Gain-based importance of the columns the model uses, summing to 1, most important
+        first (at most MAX_IMPORTANCE_ENTRIES). Dropped input columns (constant, duplicate,
+        never present in the training rows) are not listed."""
+        names = self.encoder.feature_names_
+        n_cols = len(names)
         n_classes = len(self.classes_)
         extra = stack_width(self.task, n_classes, len(self.stack_inputs))
         total = np.zeros(n_cols)
@@ -153,15 +162,8 @@ class FittedModel:
                 gain = component.feature_gain(width)[:n_cols]
                 if gain.sum() > 0:
                     total += member.weight * gain / gain.sum() / len(member.components)
-        names = self.numeric_names_ + self.categorical_names_
-        source = list(self.encoder.kept_numeric_) + [
-            len(self.numeric_names_) + self.categorical_names_.index(name)
-            for name in self.encoder.kept_categorical_
-        ]
-        values = np.zeros(len(names))
-        values[source] = total
-        values = values / values.sum() if values.sum() > 0 else np.full(len(names), 1 / len(names))
-        order = sorted(range(len(names)), key=lambda j: -values[j])
+        values = total / total.sum() if total.sum() > 0 else np.full(n_cols, 1 / n_cols)
+        order = np.argsort(-values, kind="stable")[:MAX_IMPORTANCE_ENTRIES]
         return [{"feature": names[j], "importance": float(values[j])} for j in order]
 
     def to_bytes(self) -> bytes:

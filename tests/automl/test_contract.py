@@ -69,9 +69,28 @@ def test_version_1_artifacts_still_load():
         del member["stacked"]
     old = FittedModel.from_bytes(_with_manifest(files, manifest))
     assert old.predict(X) == model.predict(X)
-    manifest["version"] = 3
-    with pytest.raises(ValueError, match="version 3"):
+    manifest["version"] = 4
+    with pytest.raises(ValueError, match="version 4"):
         FittedModel.from_bytes(_with_manifest(files, manifest))
+
+
+def test_version_2_artifacts_of_unnamed_columns_still_load():
+    """Before version 3 an artifact listed every column name, f0, f1, ... included, and had
+    no `n_numeric`."""
+    X, y = make_data("binary", n=200, seed=3)
+    X = Features(X.numeric, [], X.categorical)  # unnamed: f0, f1, ...
+    model = train(X, y, task="classification", mode="high_speed").model
+    with zipfile.ZipFile(BytesIO(model.to_bytes())) as archive:
+        files = {name: archive.read(name) for name in archive.namelist()}
+    manifest = orjson.loads(files["manifest.json"])
+    assert manifest["features"]["numeric_names"] is None
+    assert manifest["features"]["n_numeric"] == 6
+    manifest["version"] = 2
+    del manifest["features"]["n_numeric"]
+    manifest["features"]["numeric_names"] = [f"f{j}" for j in range(6)]
+    old = FittedModel.from_bytes(_with_manifest(files, manifest))
+    assert old.predict(X) == model.predict(X)
+    assert old.numeric_names_ == model.numeric_names_ == [f"f{j}" for j in range(6)]
 
 
 @pytest.mark.parametrize("mode", ["high_speed", "balanced"])

@@ -33,8 +33,8 @@ class _Preprocessor:
 
     @classmethod
     def fit(cls, X, categorical: tuple[int, ...], max_levels: int) -> _Preprocessor:
-        cat = list(categorical)
-        num = [j for j in range(X.shape[1]) if j not in set(cat)]
+        cat, is_cat = list(categorical), set(categorical)
+        num = [j for j in range(X.shape[1]) if j not in is_cat]
         sparse = sp.issparse(X)
         fill = np.zeros(len(num))
         center = np.zeros(len(num))
