@@ -11,16 +11,14 @@ router = APIRouter(route_class=OrjsonRoute, tags=["automl"])
 @router.post("/train_automl_model")
 def train_automl_model(body: TrainRequest, api: ApiDep) -> dict:
     with api.session(body) as (session, user):
-        job = automl.start_training(session, user, body, limits={
-            "train_memory_limit": api.settings.train_memory_limit,
-            "max_classes": api.settings.max_classes})
+        job = automl.start_training(session, user, body, limits=api.training_limits)
     return api.submit(job)
 
 
 @router.post("/automl_predict")
 def automl_predict(body: PredictRequest, api: ApiDep) -> dict:
     with api.session(body) as (session, user):
-        return automl.predict(session, user, body, max_file_bytes=api.settings.max_file_bytes)
+        return automl.predict(session, user, body, limits=api.ingest_limits)
 
 
 @router.post("/get_model_validation_metric")

@@ -21,6 +21,7 @@ router = APIRouter(route_class=OrjsonRoute, tags=["datasets and data"])
 @router.post("/init")
 def init(body: InitRequest, api: ApiDep) -> dict:
     with api.session(body) as (session, user):
+        data.check_vector_dim(body.vector_type, body.vector_dim, api.ingest_limits)
         collections.init_collection(session, user, body.project_name, body.collection_name,
                                     body.vector_type, body.vector_dim)
     return {"success": True}
@@ -54,7 +55,7 @@ def add_data(body: AddDataRequest, api: ApiDep) -> dict:
         job = data.add_batch(
             session, user, body.project_name, body.collection_name, data=[body.data],
             string_ids=None if body.string_id is None else [body.string_id],
-            attributes=[body.attributes or {}], action="add_data")
+            attributes=[body.attributes or {}], action="add_data", limits=api.ingest_limits)
     return api.submit(job)
 
 
@@ -63,7 +64,7 @@ def add_data_batch(body: AddDataBatchRequest, api: ApiDep) -> dict:
     with api.session(body) as (session, user):
         job = data.add_batch(session, user, body.project_name, body.collection_name,
                              data=body.data, string_ids=body.string_ids,
-                             attributes=body.attributes)
+                             attributes=body.attributes, limits=api.ingest_limits)
     return api.submit(job)
 
 
@@ -71,7 +72,7 @@ def add_data_batch(body: AddDataBatchRequest, api: ApiDep) -> dict:
 def upload(body: UploadRequest, api: ApiDep) -> dict:
     with api.session(body) as (session, user):
         job = data.upload(session, user, body, file_data=body.file_data, action="upload",
-                          max_file_bytes=api.settings.max_file_bytes)
+                          limits=api.ingest_limits)
     return api.submit(job)
 
 
@@ -79,14 +80,14 @@ def upload(body: UploadRequest, api: ApiDep) -> dict:
 def upload_automl_x(body: UploadAutomlXRequest, api: ApiDep) -> dict:
     with api.session(body) as (session, user):
         job = data.upload(session, user, body, file_data=body.X, action="upload_automl_X",
-                          max_file_bytes=api.settings.max_file_bytes)
+                          limits=api.ingest_limits)
     return api.submit(job)
 
 
 @router.post("/attach_automl_label")
 def attach_automl_label(body: AttachLabelRequest, api: ApiDep) -> dict:
     with api.session(body) as (session, user):
-        job = data.attach_label(session, user, body, max_file_bytes=api.settings.max_file_bytes)
+        job = data.attach_label(session, user, body, limits=api.ingest_limits)
     return api.submit(job)
 
 
@@ -94,5 +95,5 @@ def attach_automl_label(body: AttachLabelRequest, api: ApiDep) -> dict:
 def delete_data(body: DeleteDataRequest, api: ApiDep) -> dict:
     with api.session(body) as (session, user):
         job = data.delete_data(session, user, body.project_name, body.collection_name,
-                               body.string_ids)
+                               body.string_ids, limits=api.ingest_limits)
     return api.submit(job)

@@ -14,6 +14,7 @@ from app.config import Settings
 from app.db.models import Job, User
 from app.db.session import Database
 from app.errors import RateLimited
+from app.ingest.limits import IngestLimits
 from app.jobs.runner import JobRunner
 from app.services.accounts import find_user, register_open_key
 
@@ -46,6 +47,9 @@ class Api:
         self.db = db
         self.runner = runner
         self.limiter = RateLimiter(settings.rate_limit_per_second)
+        self.ingest_limits = IngestLimits.from_settings(settings)
+        self.training_limits = {"train_memory_limit": settings.train_memory_limit,
+                                "max_classes": settings.max_classes}
 
     @contextmanager
     def session(self, body) -> Iterator[tuple[Session, User]]:

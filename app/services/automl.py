@@ -8,7 +8,7 @@ from app.errors import BadRequest, Conflict, NotFound
 from app.ingest import IngestError, ParseOptions, decode_file, parse_file
 from app.jobs.payload import pack
 from app.services.collections import get_collection
-from app.services.data import FILE_FORMATS
+from app.services.data import FILE_FORMATS, IngestLimits, check_file_format, ingest_error
 from app.services.jobs import format_time, new_job, release_jobs
 from app.services.model_cache import model_cache
 from app.services.names import check_attribute_name, check_name
@@ -102,15 +102,11 @@ def get_model(session: Session, user: User, project_name: str, collection_name: 
     return model
 
 
-def _inline_table(body, model: Model, max_file_bytes: int) -> Table:
-    from app.services.data import IngestLimits, check_file_format, ingest_error, ingest_limits
-
-    # The format in any case or an alias (not binary); the server's limits (IngestLimits may be
-    # passed instead of the byte limit). A model on named columns needs them numeric; for one
-    # on unnamed vectors, a text column that leaves the file short is named in the error.
+def _inline_table(body, model: Model, limits: IngestLimits) -> Table:
+    """The file of a predict request, parsed: the format in any case or an alias (not binary),
+    within the server's limits. A model on named columns needs them numeric; for one on unnamed
+    vectors, a text column that leaves the file short is named in the error."""
     file_format = check_file_format(body.file_format, FILE_FORMATS[:3])
-    limits = (max_file_bytes if isinstance(max_file_bytes, IngestLimits)
-              else ingest_limits(max_file_bytes=max_file_bytes))
     layout = model.feature_layout or {}
     names = list(layout.get("numeric_names") or [])
     try:
@@ -132,7 +128,7 @@ def _inline_table(body, model: Model, max_file_bytes: int) -> Table:
     return Table(vectors=rows.vectors, feature_names=rows.feature_names, attributes=attributes)
 
 
-def predict(session: Session, user: User, body, *, max_file_bytes: int) -> dict:
+def predict(session: Session, user: User, body, *, limits: IngestLimits) -> dict:
     model = get_model(session, user, body.project_name, body.collection_name, body.model_name)
     if body.prediction_dataset:
         source = get_collection(session, user, body.project_name, body.prediction_dataset)
@@ -141,7 +137,7 @@ def predict(session: Session, user: User, body, *, max_file_bytes: int) -> dict:
             raise BadRequest(f"prediction dataset '{source.name}' has no data")
         table = Table(data.vectors, data.feature_names, data.attributes)
     elif body.file_data:
-        table = _inline_table(body, model, max_file_bytes)
+        table = _inline_table(body, model, limits)
     else:
         raise BadRequest("give either prediction_dataset or file_data (with file_format)")
     fitted = model_cache.get(session, model)

@@ -3,11 +3,10 @@
 nothing."""
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from app.config import get_settings
 from app.db.models import Collection, Job, User
 from app.errors import AppError, BadRequest
 from app.ingest import (
@@ -53,24 +52,10 @@ def _ingest(call, *args, **kwargs):
         raise ingest_error(err) from err
 
 
-def ingest_limits(limits: IngestLimits | None = None,
-                  max_file_bytes: int | None = None) -> IngestLimits:
-    """The limits a request is held to: ``limits`` when the router passes them
-    (``IngestLimits.from_settings(api.settings)``); else the settings of the environment
-    (``AUTOML_*``, which ``serve`` and the workers also run with), with ``max_file_bytes`` when
-    given."""
-    if limits is not None:
-        return limits
-    limits = IngestLimits.from_settings(get_settings())
-    if max_file_bytes is not None:
-        limits = replace(limits, max_file_bytes=max_file_bytes)
-    return limits
-
-
-def check_vector_dim(vector_type, vector_dim, limits: IngestLimits | None = None) -> None:
+def check_vector_dim(vector_type, vector_dim, limits: IngestLimits) -> None:
     """A requested vector_dim (init, upload): a positive integer within the width limit of
     its layout (max_dense_dim, or max_sparse_dim for "sparse"); None passes."""
-    _ingest(_check_vector_dim, vector_type, vector_dim, ingest_limits(limits))
+    _ingest(_check_vector_dim, vector_type, vector_dim, limits)
 
 
 def check_file_format(file_format, allowed: tuple[str, ...] = FILE_FORMATS) -> str:
@@ -159,9 +144,8 @@ def _check_attribute_name(name) -> str:
 
 
 def add_batch(session: Session, user: User, project_name: str, collection_name: str, *,
-              data, string_ids, attributes, action: str = "add_data_batch",
-              limits: IngestLimits | None = None) -> Job:
-    limits = ingest_limits(limits)
+              data, string_ids, attributes, limits: IngestLimits,
+              action: str = "add_data_batch") -> Job:
     collection = get_collection(session, user, project_name, collection_name)
     if not isinstance(data, list) or not data:
         raise BadRequest("data must be a non-empty list of vectors")
@@ -205,8 +189,7 @@ def _file_job(session: Session, user: User, project_name: str, collection_name: 
                    project_id=project.id, collection_id=collection.id)
 
 
-def parse_options(body, *, file_format: str | None,
-                  limits: IngestLimits | None = None) -> ParseOptions:
+def parse_options(body, *, file_format: str | None, limits: IngestLimits) -> ParseOptions:
     return ParseOptions(
         file_format=check_file_format(file_format),
         has_field_names=body.has_field_names,
@@ -220,8 +203,7 @@ def parse_options(body, *, file_format: str | None,
 
 
 def upload(session: Session, user: User, body, *, file_data: str, action: str,
-           max_file_bytes: int | None = None, limits: IngestLimits | None = None) -> Job:
-    limits = ingest_limits(limits, max_file_bytes)
+           limits: IngestLimits) -> Job:
     options = parse_options(body, file_format=body.file_format, limits=limits)
     layout = body.vector_type or ("sparse" if options.file_format == "libsvm" else "dense")
     check_vector_dim(layout, body.vector_dim, limits)
@@ -232,9 +214,7 @@ def upload(session: Session, user: User, body, *, file_data: str, action: str,
                      vector_dim=body.vector_dim, categorical=list(body.categorical_features or []))
 
 
-def attach_label(session: Session, user: User, body, *, max_file_bytes: int | None = None,
-                 limits: IngestLimits | None = None) -> Job:
-    limits = ingest_limits(limits, max_file_bytes)
+def attach_label(session: Session, user: User, body, *, limits: IngestLimits) -> Job:
     name = _check_attribute_name(body.attribute_name)
     collection = get_collection(session, user, body.project_name, body.collection_name)
     options = parse_options(body, file_format=body.file_format or "csv", limits=limits)
@@ -248,11 +228,11 @@ def attach_label(session: Session, user: User, body, *, max_file_bytes: int | No
 
 
 def delete_data(session: Session, user: User, project_name: str, collection_name: str,
-                string_ids, *, limits: IngestLimits | None = None) -> Job:
+                string_ids, *, limits: IngestLimits) -> Job:
     collection = get_collection(session, user, project_name, collection_name)
     if not isinstance(string_ids, list) or not string_ids:
         raise BadRequest("string_ids must be a non-empty list of the ids to delete")
-    _ingest(check_rows, len(string_ids), ingest_limits(limits), "string_ids")
+    _ingest(check_rows, len(string_ids), limits, "string_ids")
     ids = _check_ids(string_ids, len(string_ids))
     return new_job(session, user, kind="data", action="delete_data", payload=pack({"ids": ids}),
                    project_id=collection.project_id, collection_id=collection.id)

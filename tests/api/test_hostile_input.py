@@ -190,7 +190,7 @@ def field_cases(where: dict, job: str) -> list[Case]:
             ({"file_data": b64(b"x0,x1,x2\n1,twenty,3\n"), "file_format": "csv",
               "has_field_names": True}, 400, "x1"),
             ({"file_data": b64(b"x0,x1\n1,2\n"), "file_format": "csv",
-              "has_field_names": True}, 400, "x2"),
+              "has_field_names": True}, 400, "trained on 3"),
             ({"model_name": "nope", "prediction_dataset": "c"}, 404, "nope")):
         cases.append(Case("automl_predict", {**model, **extra}, says, status))
     for endpoint in ("get_model_validation_metric", "get_feature_importance",

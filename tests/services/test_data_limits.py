@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from app.config import get_settings
 from app.errors import BadRequest
 from app.main import create_app
 from app.services import data
@@ -25,33 +24,25 @@ def b64(raw: bytes) -> str:
     return base64.b64encode(raw).decode()
 
 
-def app_client(tmp_path, monkeypatch, **limits):
-    """An embedded app with these limits. The routers pass the app's max_file_bytes; the other
-    limits reach the services from the environment until the routers pass
-    IngestLimits.from_settings(api.settings), so they are set both ways."""
-    for name, value in limits.items():
-        monkeypatch.setenv(f"AUTOML_{name.upper()}", str(value))
-    get_settings.cache_clear()
+def app_client(tmp_path, **limits):
+    """An embedded app with these limits (the routers pass them to the services)."""
     return TestClient(create_app(make_settings(tmp_path / "data", **limits)))
 
 
 @pytest.fixture
-def limited(tmp_path, monkeypatch):
-    with app_client(tmp_path, monkeypatch, **LIMITS) as http:
+def limited(tmp_path):
+    with app_client(tmp_path, **LIMITS) as http:
         client = Client(http)
         client.ok("create_project", project_name="P", application="Machine Learning")
         yield client
-    monkeypatch.undo()
-    get_settings.cache_clear()
 
 
 @pytest.fixture
-def client(tmp_path, monkeypatch):
-    with app_client(tmp_path, monkeypatch) as http:
+def client(tmp_path):
+    with app_client(tmp_path) as http:
         client = Client(http)
         client.ok("create_project", project_name="P", application="Machine Learning")
         yield client
-    get_settings.cache_clear()
 
 
 def where(name: str = "c") -> dict:
@@ -221,19 +212,6 @@ def test_check_vector_dim_is_a_bad_request():
     data.check_vector_dim("dense", None, limits)
 
 
-def test_limits_come_from_the_settings(monkeypatch):
-    monkeypatch.setenv("AUTOML_MAX_SPARSE_DIM", "77")
-    get_settings.cache_clear()
-    try:
-        limits = data.ingest_limits(max_file_bytes=123)
-        assert (limits.max_sparse_dim, limits.max_file_bytes) == (77, 123)
-        given = data.IngestLimits(1, 2, 3, 4)
-        assert data.ingest_limits(given, max_file_bytes=123) is given
-    finally:
-        monkeypatch.undo()
-        get_settings.cache_clear()
-
-
 def test_check_file_format():
     assert data.check_file_format("SvmLight") == "libsvm"
     with pytest.raises(BadRequest, match="cannot be used here"):
@@ -293,8 +271,8 @@ def test_predict_file_formats(models):
     assert "file_format" in msg
 
 
-def test_predict_file_over_the_byte_limit(tmp_path, monkeypatch):
-    with app_client(tmp_path, monkeypatch, max_file_bytes=MB) as http:
+def test_predict_file_over_the_byte_limit(tmp_path):
+    with app_client(tmp_path, max_file_bytes=MB) as http:
         client = Client(http)
         client.ok("create_project", project_name="P", application="Machine Learning")
         client.ok("init", **where(), vector_dim=1)
@@ -308,8 +286,6 @@ def test_predict_file_over_the_byte_limit(tmp_path, monkeypatch):
         msg = client.fails("automl_predict", 400, **where(), model_name="m", file_format="csv",
                            file_data=b64(members))
         assert "AUTOML_MAX_FILE_BYTES" in msg
-    monkeypatch.undo()
-    get_settings.cache_clear()
 
 
 def test_a_long_bad_id_is_shown_shortened(client):
