@@ -5,7 +5,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 
-from app.api import automl, collections, errors, jobs, projects
+from app.api import automl, collections, errors, jobs, openapi, projects
 from app.api.deps import Api
 from app.api.limits import BodySizeLimit
 from app.config import Settings, get_settings
@@ -65,4 +65,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def health() -> dict:
         return {"success": True, "status": "ok"}
 
+    openapi.install(app, settings)
     return app

@@ -3,18 +3,22 @@
 import logging
 
 from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 
-from app.errors import AppError
+from app.api.routing import EMPTY_BODY, FIELDS
+from app.errors import AppError, Unauthorized
+from app.services.accounts import find_user
 
 log = logging.getLogger(__name__)
 
 
-def failure(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"success": False, "error_message": message}, status_code=status)
+def failure(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"success": False, "error_message": message}, status_code=status,
+                        headers=headers)
 
 
 def _describe(error: dict) -> str:
@@ -23,10 +27,35 @@ def _describe(error: dict) -> str:
     if kind == "json_invalid":
         return "the request body is not valid JSON"
     if kind == "missing":
-        return f"missing field '{where}'"
+        return f"missing field '{where}'" if where else EMPTY_BODY
     if kind in ("model_attributes_type", "dict_type") and not where:
-        return "the request body must be a JSON object"
+        return f"the request body must be a JSON object; {FIELDS}"
     return f"field '{where}': {error.get('msg', 'invalid value')}"
+
+
+def _unauthenticated(request: Request, body: object) -> Unauthorized | None:
+    """A body that fails validation is authenticated all the same, and first: a missing, blank
+    or unknown key is a 401 whatever else is wrong. A key of the wrong type is left to the 400
+    that says so."""
+    key = body.get("user_api_key") if isinstance(body, dict) else None
+    api = getattr(request.app.state, "api", None)
+    if api is None or (key is not None and not isinstance(key, str)):
+        return None
+    try:
+        with api.db.session() as session:
+            find_user(session, key, open_access=api.settings.open_access)
+    except Unauthorized as err:
+        return err
+    return None
+
+
+def _database_failure(err: DBAPIError) -> JSONResponse:
+    if err.connection_invalidated or "connect" in str(err.orig).lower():
+        log.warning("database unavailable: %s", err.orig)
+        return failure(503, "the database is unavailable right now; nothing was changed, "
+                            "try again shortly")
+    log.exception("database error")
+    return failure(500, f"internal database error: {type(err.orig).__name__}")
 
 
 def install(app: FastAPI) -> None:
@@ -35,22 +64,28 @@ def install(app: FastAPI) -> None:
         return failure(err.status_code, err.message)
 
     @app.exception_handler(RequestValidationError)
-    async def invalid_request(_request: Request, err: RequestValidationError):
+    async def invalid_request(request: Request, err: RequestValidationError):
+        try:
+            unauthenticated = await run_in_threadpool(_unauthenticated, request, err.body)
+        except DBAPIError as db_error:
+            return _database_failure(db_error)
+        if unauthenticated is not None:
+            return failure(unauthenticated.status_code, unauthenticated.message)
         return failure(400, "; ".join(_describe(e) for e in err.errors()[:5]))
 
     @app.exception_handler(HTTPException)
-    async def http_error(_request: Request, err: HTTPException):
-        message = "no such endpoint" if err.status_code == 404 else str(err.detail)
-        return failure(err.status_code, message)
+    async def http_error(request: Request, err: HTTPException):
+        message = str(err.detail)
+        if err.status_code == 404:
+            message = "no such endpoint"
+        elif err.status_code == 405 and err.headers and "Allow" in err.headers:
+            message = (f"method {request.method} is not allowed on {request.url.path}; "
+                       f"use {err.headers['Allow']}")
+        return failure(err.status_code, message, err.headers)
 
     @app.exception_handler(DBAPIError)
     async def database_error(_request: Request, err: DBAPIError):
-        if err.connection_invalidated or "connect" in str(err.orig).lower():
-            log.warning("database unavailable: %s", err.orig)
-            return failure(503, "the database is unavailable right now; nothing was changed, "
-                                "try again shortly")
-        log.exception("database error")
-        return failure(500, f"internal database error: {type(err.orig).__name__}")
+        return _database_failure(err)
 
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, err: Exception):

@@ -1,4 +1,5 @@
-"""Request bodies parsed with orjson: data batches and base64 files are large JSON documents."""
+"""Request bodies parsed with orjson (data batches and base64 files are large JSON documents),
+and refused with a plain message when they are not one JSON object."""
 
 from collections.abc import Callable
 from typing import Any
@@ -7,6 +8,22 @@ import orjson
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
 
+from app.errors import BadRequest
+
+FIELDS = "send a JSON object with user_api_key and the endpoint's fields"
+EMPTY_BODY = f"the request body is empty; {FIELDS}"
+NOT_JSON_TYPE = ("the request body must be JSON, sent with the header "
+                 "Content-Type: application/json")
+_KINDS = {list: "an array", str: "a string", int: "a number", float: "a number",
+          bool: "a boolean", type(None): "null"}
+
+
+def _is_json(content_type: str | None) -> bool:
+    """What FastAPI reads as JSON: application/json or application/*+json."""
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    return media == "application/json" or (media.startswith("application/")
+                                           and media.endswith("+json"))
+
 
 class OrjsonRequest(Request):
     async def json(self) -> Any:
@@ -14,12 +31,35 @@ class OrjsonRequest(Request):
             self._json = orjson.loads(await self.body())
         return self._json
 
+    async def read_object(self) -> dict:
+        """The body as a JSON object, or a BadRequest that says what is wrong with it."""
+        body = await self.body()
+        if not body.strip(b" \t\r\n"):
+            raise BadRequest(EMPTY_BODY)
+        if not _is_json(self.headers.get("content-type")):
+            raise BadRequest(NOT_JSON_TYPE)
+        try:
+            value = orjson.loads(body)
+        except orjson.JSONDecodeError as err:
+            where = f"{err.msg} (line {err.lineno}, column {err.colno})"
+            why = "it is not UTF-8 text" if "UTF-8" in err.msg else where
+            raise BadRequest(f"the request body is not valid JSON: {why}") from None
+        if not isinstance(value, dict):
+            raise BadRequest(f"the request body must be a JSON object, not "
+                             f"{_KINDS.get(type(value), 'that')}; {FIELDS}")
+        self._json = value
+        return value
+
 
 class OrjsonRoute(APIRoute):
     def get_route_handler(self) -> Callable:
         handler = super().get_route_handler()
+        has_body = self.body_field is not None
 
         async def route_handler(request: Request) -> Response:
-            return await handler(OrjsonRequest(request.scope, request.receive))
+            request = OrjsonRequest(request.scope, request.receive)
+            if has_body:
+                await request.read_object()
+            return await handler(request)
 
         return route_handler

@@ -81,3 +81,87 @@ def test_streamed_body_over_limit_is_refused(tmp_path):
                              headers={"content-type": "application/json"})
         assert response.status_code == 413
         assert "limit" in response.json()["error_message"]
+
+
+def post_raw(client, body: bytes, content_type: str | None = "application/json",
+             endpoint: str = "get_project_list"):
+    headers = {"content-type": content_type} if content_type else {}
+    response = client.http.post(f"/api/{endpoint}", content=body, headers=headers)
+    payload = response.json()
+    assert payload["success"] is False and set(payload) == {"success", "error_message"}
+    return response.status_code, payload["error_message"]
+
+
+def test_bodies_that_are_not_one_json_object_say_what_they_are(client):
+    for body in (b"", b"  \n"):
+        status, message = post_raw(client, body)
+        assert status == 400 and message.startswith("the request body is empty;"), message
+        assert "user_api_key" in message
+    for body, kind in ((b"null", "null"), (b"[1, 2]", "an array"), (b'"text"', "a string"),
+                       (b"42", "a number"), (b"4.5", "a number"), (b"true", "a boolean")):
+        status, message = post_raw(client, body)
+        assert status == 400, message
+        assert message.startswith(f"the request body must be a JSON object, not {kind};")
+    status, message = post_raw(client, b'{"user_api_key": "key-alice",')
+    assert status == 400 and message.startswith("the request body is not valid JSON: ")
+    assert "line 1, column" in message
+    status, message = post_raw(client, b'{"user_api_key": "key-\xff"}')
+    assert (status, message) == (400, "the request body is not valid JSON: it is not UTF-8 text")
+    status, message = post_raw(client, b'{"user_api_key": "key-alice"}', content_type=None)
+    assert status == 400 and "Content-Type: application/json" in message
+    status, message = post_raw(client, b'{"user_api_key": "key-alice"}', "text/plain")
+    assert status == 400 and "Content-Type: application/json" in message
+    response = client.http.post("/api/get_project_list", content=b'{"user_api_key": "key-alice"}',
+                                headers={"content-type": "application/json; charset=utf-8"})
+    assert response.status_code == 200
+
+
+def test_the_key_is_checked_before_the_other_fields(client):
+    """A missing or unknown key is a 401 even when other fields are missing or wrong."""
+    for body, says in (({}, "user_api_key"), ({"user_api_key": ""}, "user_api_key"),
+                       ({"user_api_key": "   "}, "user_api_key"),
+                       ({"user_api_key": None}, "user_api_key"),
+                       ({"user_api_key": "guess"}, "Invalid API key"),
+                       ({"user_api_key": "guess", "project_name": 5}, "Invalid API key")):
+        response = client.http.post("/api/create_project", json=body)
+        assert response.status_code == 401, (body, response.json())
+        assert says in response.json()["error_message"]
+    # a key of the wrong type is a malformed request, and says which field
+    message = client.fails("create_project", 400, user_api_key=5, project_name="P")
+    assert "user_api_key" in message
+    # a valid key with a malformed request: 400, naming the field
+    assert "project_name" in client.fails("create_project", 400)
+
+
+def test_fields_are_read_strictly_as_their_json_types(client, project):
+    """What /openapi.json says: a string is no integer, 1 is no boolean; 3.0 is an integer."""
+    where = {"project_name": project}
+    assert "vector_dim" in client.fails("init", 400, **where, collection_name="a", vector_dim="3")
+    assert "vector_dim" in client.fails("init", 400, **where, collection_name="a", vector_dim=2.5)
+    assert "vector_dim" in client.fails("init", 400, **where, collection_name="a", vector_dim=0)
+    client.ok("init", **where, collection_name="a", vector_dim=3.0)
+    assert client.ok("get_collection_info", **where, collection_name="a")["vector_dim"] == 3
+    assert "project_name" in client.fails("delete_project", 400, project_name=["P"])
+    assert "has_field_names" in client.fails(
+        "upload", 400, **where, collection_name="a", file_data="", file_format="csv",
+        has_field_names=1)
+
+
+def test_a_job_id_sent_as_a_number_is_looked_up(client):
+    assert "Job does not exist" in client.fails("get_upload_data_status", 404, job_id=5)
+    assert "Job does not exist" in client.fails("cancel_job", 404, job_id=5.0)
+    assert "job_id" in client.fails("get_upload_data_status", 400, job_id=5.5)
+    assert "job_id" in client.fails("get_upload_data_status", 400, job_id=2**60)
+
+
+def test_a_wrong_method_is_405_with_allow(client):
+    response = client.http.get("/api/create_project")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST"
+    assert response.json() == {"success": False, "error_message":
+                               "method GET is not allowed on /api/create_project; use POST"}
+    response = client.http.put("/health")
+    assert response.status_code == 405 and "GET" in response.headers["allow"]
+    assert response.json()["success"] is False
+    response = client.http.get("/api/no_such_thing")
+    assert response.status_code == 404 and response.json()["success"] is False
