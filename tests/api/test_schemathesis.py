@@ -1,0 +1,146 @@
+"""Schemathesis against a live server (embedded mode, uvicorn on a free loopback port), every
+check on: what /openapi.json says is what the server does.
+
+Bounded and deterministic: a fixed seed, few examples per operation, no stateful phase (the
+document has no links). Any non-empty key is a tenant (open access); the generated keys are
+replaced by one key so that requests can meet the projects and datasets earlier ones created.
+Data jobs run; trainings are not started (their jobs stay pending), so the run stays short."""
+
+import socket
+import threading
+
+import pytest
+import schemathesis
+import uvicorn
+from hypothesis.configuration import set_hypothesis_home_dir
+from schemathesis.config import SchemathesisConfig
+from schemathesis.core.failures import Failure
+from schemathesis.engine import Status, events
+
+from app.main import create_app
+from tests.conftest import make_settings
+
+KEY = "schemathesis-tenant"
+
+CONTENT_CHECKED = [
+    "/api/add_data", "/api/add_data_batch", "/api/upload", "/api/upload_automl_X",
+    "/api/attach_automl_label", "/api/train_automl_model", "/api/automl_predict",
+]
+"""Operations whose requests are also judged against stored data or the content of a file
+(a vector's width against its dataset's, gzip data, a label that must be an attribute, ...):
+rules no JSON schema can state. For these, 400 is an acceptable answer to a schema-valid
+request, as long as it is not a complaint about the request's shape (`shape_is_accepted`)."""
+
+ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]  # schemathesis' default
+
+CONFIG = SchemathesisConfig.from_dict({
+    "seed": 20261202,
+    "workers": 1,
+    "cache": {"enabled": False},
+    "parameters": {"body.user_api_key": KEY},
+    "generation": {"mode": "all", "max-examples": 12, "deterministic": True,
+                   "database": "none"},
+    "phases": {"stateful": {"enabled": False}},
+    "checks": {"enabled": True},
+    "operations": [{
+        "include-path": CONTENT_CHECKED,
+        "checks": {"positive_data_acceptance": {"expected-statuses": [*ACCEPTED, "400"]}},
+    }],
+})
+
+SHAPE_COMPLAINTS = ("field '", "missing field", "the request body", "must be one of",
+                    "is not valid: ", "unsupported compression_type", "vector_type must be")
+"""Beginnings (or parts) of the messages that refuse a request's shape: a field's type, a name,
+an enumeration. A schema-valid request must never get one."""
+
+
+@schemathesis.check
+def shape_is_accepted(ctx, response, case) -> None:
+    """A request the schema allows may be refused for its content, never for its shape."""
+    if case.meta is None or not case.meta.generation.mode.is_positive:
+        return
+    if response.status_code != 400:
+        return
+    message = response.json().get("error_message", "")
+    if any(part in message for part in SHAPE_COMPLAINTS):
+        raise Failure(operation=case.operation.label, title="Schema-valid request refused as "
+                      "malformed", message=f"The server answered 400 {message!r}")
+
+
+class _Server(uvicorn.Server):
+    def __init__(self, config: uvicorn.Config):
+        super().__init__(config)
+        self.ready = threading.Event()
+
+    async def startup(self, sockets=None) -> None:
+        try:
+            await super().startup(sockets)
+        finally:
+            self.ready.set()
+
+
+class _DataJobsOnly:
+    """The app's job runner, except that trainings are left pending."""
+
+    def __init__(self, runner):
+        self.runner = runner
+
+    def submit(self, job_id: str, kind: str) -> None:
+        if kind == "data":
+            self.runner.submit(job_id, kind)
+
+    def shutdown(self) -> None:
+        self.runner.shutdown()
+
+
+@pytest.fixture
+def hypothesis_home(tmp_path):
+    """Hypothesis' caches go to a temporary directory, not the work tree."""
+    set_hypothesis_home_dir(tmp_path / ".hypothesis")
+    yield
+    set_hypothesis_home_dir(None)
+
+
+@pytest.fixture
+def live_url(tmp_path):
+    """The app served by uvicorn on a free loopback port, in a thread of this process."""
+    app = create_app(make_settings(tmp_path / "data", api_keys="", open_access=True))
+    listener = socket.socket()
+    # as uvicorn's own sockets: without it each response waits for a delayed ACK (40 ms)
+    listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    listener.bind(("127.0.0.1", 0))
+    server = _Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
+    thread.start()
+    assert server.ready.wait(60) and server.started, "the server did not start"
+    app.state.api.runner = _DataJobsOnly(app.state.api.runner)
+    host, port = listener.getsockname()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(60)
+        listener.close()
+
+
+def _describe(label: str, check) -> str:
+    info = check.failure_info
+    return (f"{label}: {check.name}: {info.failure.title}\n{info.failure.message}\n"
+            f"{info.code_sample}")
+
+
+def test_api_conforms_to_its_openapi(hypothesis_home, live_url):
+    schema = schemathesis.openapi.from_url(f"{live_url}/openapi.json", config=CONFIG)
+    problems: list[str] = []
+    tested = set()
+    for event in schemathesis.engine.from_schema(schema).execute():
+        if isinstance(event, events.ScenarioFinished):
+            tested.add(event.label)
+            for checks in event.recorder.checks.values():
+                problems += [_describe(event.label, check) for check in checks
+                             if check.status == Status.FAILURE]
+        elif isinstance(event, events.NonFatalError | events.FatalError):
+            problems.append(f"{getattr(event, 'label', '')}: error: {event.info.format()}"
+                            if isinstance(event, events.NonFatalError) else repr(event.exception))
+    assert not problems, "\n\n".join(dict.fromkeys(problems))
+    assert "POST /api/train_automl_model" in tested and "GET /health" in tested
