@@ -154,7 +154,8 @@ class Model(Base):
     training_mode: Mapped[str] = mapped_column(String(16))
     label_attribute: Mapped[str] = mapped_column(String(200))
     categorical_features: Mapped[list] = mapped_column(JSON, default=list)
-    # How prediction data is matched to the model: {"numeric_names": [...], "named": bool}.
+    # How prediction data is matched to the model: {"numeric_names": [...], "named": bool,
+    # "n_numeric": width}; unnamed columns have no names.
     feature_layout: Mapped[dict | None] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16), default="training")  # training|ready|failed
     job_id: Mapped[str | None] = mapped_column(String(64))

@@ -3,6 +3,7 @@ categorical features are found (an attribute, or a named vector column), and how
 data is matched to the columns a model was trained on."""
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,17 +44,24 @@ def is_missing(value) -> bool:
         isinstance(value, str) and not value.strip())
 
 
-def numeric_layout(table: Table, exclude: set[str]) -> tuple[list[int], list[str], bool]:
-    """Column indices and names of the numeric features: all vector columns except those used as
-    label or categorical feature. Unnamed columns are called f0, f1, ..."""
+def numeric_layout(table: Table, exclude: set[str]) -> tuple[Sequence[int], list[str], bool]:
+    """Column indices and names of the numeric features: all vector columns except the named
+    ones used as label or categorical feature. Unnamed columns get no names (the engine calls
+    them f0, f1, ... by position): a sparse dataset may be 2**24 columns wide."""
     width = table.vectors.shape[1]
-    named = bool(table.feature_names)
-    names = table.feature_names if named else [f"f{j}" for j in range(width)]
+    if not table.feature_names:
+        return range(width), [], False
+    names = table.feature_names
     keep = [j for j in range(width) if names[j] not in exclude]
-    return keep, [names[j] for j in keep], named
+    return keep, [names[j] for j in keep], True
 
 
-def _take_columns(vectors, keep: list[int]):
+def layout_width(layout: dict) -> int:
+    """The model's numeric width (layouts stored before `n_numeric` listed every name)."""
+    return int(layout.get("n_numeric", len(layout["numeric_names"])))
+
+
+def _take_columns(vectors, keep: Sequence[int]):
     if len(keep) == vectors.shape[1]:
         return vectors
     return vectors[:, keep]
@@ -75,10 +83,26 @@ def training_features(table: Table, label: str, categorical: list[str]):
         raise BadRequest(f"no row of the dataset has a value for label '{label}'")
     rows = np.flatnonzero(labelled)
     numeric = _take_columns(table.vectors, keep)[rows]
-    cats = {c: [table.column(c)[i] for i in rows] for c in categorical}
+    columns = {c: table.column(c) for c in categorical}
+    cats = {c: [values[i] for i in rows] for c, values in columns.items()}
     features = Features(numeric=numeric, numeric_names=names, categorical=cats)
-    layout = {"numeric_names": names, "named": named}
+    layout = {"numeric_names": names, "named": named, "n_numeric": len(keep)}
     return features, [labels[i] for i in rows], layout
+
+
+def _numeric_column(table: Table, name: str) -> np.ndarray:
+    """A feature column that may be stored as an attribute: its values as floats, or a 400
+    naming the first value that is not a number."""
+    values = table.column(name)
+    out = np.empty(len(values), dtype=float)
+    for i, value in enumerate(values):
+        try:
+            out[i] = np.nan if is_missing(value) else float(value)
+        except (TypeError, ValueError):
+            raise BadRequest(
+                f"column '{name}' holds {value!r} in row {i + 1}, but the model uses it as a "
+                "number; fix the value, or leave it empty for a missing one") from None
+    return out
 
 
 def prediction_features(table: Table, layout: dict, categorical: list[str], label: str):
@@ -87,6 +111,7 @@ def prediction_features(table: Table, layout: dict, categorical: list[str], labe
     Named data is matched by name (extra columns such as ids are ignored); unnamed data must
     have exactly the model's numeric width."""
     names = layout["numeric_names"]
+    width = layout_width(layout)
     if layout["named"] and table.feature_names:
         index = {n: j for j, n in enumerate(table.feature_names)}
         lacking = [n for n in names if n not in index and n not in table.attributes]
@@ -96,20 +121,18 @@ def prediction_features(table: Table, layout: dict, categorical: list[str], labe
         if all(n in index for n in names):
             numeric = _take_columns(table.vectors, [index[n] for n in names])
         else:
-            numeric = np.column_stack([
-                np.array([np.nan if is_missing(v) else v for v in table.column(n)], dtype=float)
-                for n in names])
+            numeric = np.column_stack([_numeric_column(table, n) for n in names])
     else:
         keep, _, _ = numeric_layout(table, {label, *categorical})
-        if sp.issparse(table.vectors) and len(keep) == table.vectors.shape[1] < len(names):
+        if sp.issparse(table.vectors) and len(keep) == table.vectors.shape[1] < width:
             # sparse rows only reach their highest index: the rest are implicit zeros
             v = sp.csr_matrix(table.vectors)
-            widened = sp.csr_matrix((v.data, v.indices, v.indptr), shape=(table.n, len(names)))
+            widened = sp.csr_matrix((v.data, v.indices, v.indptr), shape=(table.n, width))
             table = Table(widened, None, table.attributes)
-            keep = list(range(len(names)))
-        if len(keep) != len(names):
+            keep = range(width)
+        if len(keep) != width:
             raise BadRequest(f"the prediction data has {len(keep)} numeric values per row but the "
-                             f"model was trained on {len(names)}")
+                             f"model was trained on {width}")
         numeric = _take_columns(table.vectors, keep)
     if sp.issparse(numeric) and not sp.issparse(table.vectors):
         numeric = numeric.toarray()
