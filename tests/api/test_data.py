@@ -81,7 +81,7 @@ def test_sparse_vectors(client, project):
 
 def test_unknown_job_and_bad_job_id(client):
     assert "Job does not exist" in client.fails("get_upload_data_status", 404, job_id="nope")
-    client.fails("get_upload_data_status", 400, job_id=12)
+    assert "Job does not exist" in client.fails("get_upload_data_status", 404, job_id=12)
 
 
 def test_add_data_single_sparse_vector(client, project):
