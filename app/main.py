@@ -54,7 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
     )
-    api = APIRouter(prefix="/api")
+    api = APIRouter(prefix="/api", strict_content_type=False)
     for module in (projects, collections, jobs, automl):
         api.include_router(module.router)
     app.include_router(api)

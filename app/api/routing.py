@@ -19,10 +19,11 @@ _KINDS = {list: "an array", str: "a string", int: "a number", float: "a number",
 
 
 def _is_json(content_type: str | None) -> bool:
-    """What FastAPI reads as JSON: application/json or application/*+json."""
+    """What is read as JSON: application/json, application/*+json, or no Content-Type at all
+    (clients that post `json.dumps(body)` as data send none; the routers are not strict)."""
     media = (content_type or "").split(";", 1)[0].strip().lower()
-    return media == "application/json" or (media.startswith("application/")
-                                           and media.endswith("+json"))
+    return media in ("", "application/json") or (media.startswith("application/")
+                                                 and media.endswith("+json"))
 
 
 class OrjsonRequest(Request):
