@@ -19,8 +19,7 @@ from pydantic import (
 
 from app.config import Settings
 from app.ingest import FORMAT_ALIASES, MAX_ID_LENGTH, SUPPORTED_FORMATS
-from app.services.data import MAX_ATTRIBUTE_NAME_LENGTH
-from app.services.names import _CONTAINER, _MODEL, ATTRIBUTE_NAME_MAX
+from app.services.names import ATTRIBUTE_NAME_MAX, CONTAINER_NAME, CONTROL_CHARACTERS, MODEL_NAME
 
 # ---- the envelopes ----
 
@@ -58,16 +57,15 @@ SPACE = r"\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u300
 """Exactly the characters Python's str.strip() removes, for a character class."""
 
 
-def _text(control: str, max_length: int, *, edges: bool = True) -> dict:
-    """A text that is not blank and has no `control` characters; with `edges` False, it may
-    neither start nor end with a space either."""
+def _text(control: str, max_length: int) -> dict:
+    """A text that is not blank and has no `control` characters."""
     char, solid = f"[^{control}]", f"[^{control}{SPACE}]"
-    pattern = f"^{char}*{solid}{char}*$" if edges else f"^{solid}(?:{char}*{solid})?$"
+    pattern = f"^{char}*{solid}{char}*$"
     return {"type": "string", "minLength": 1, "maxLength": max_length, "pattern": pattern}
 
 
-MODEL_NAME_PATTERN = _anchored(_MODEL)
-CONTAINER_NAME_PATTERN = _anchored(_CONTAINER)
+MODEL_NAME_PATTERN = _anchored(MODEL_NAME)
+CONTAINER_NAME_PATTERN = _anchored(CONTAINER_NAME)
 NAME_RULE = "1 to 128 letters, digits, '_', '-' or '.'"
 CONTAINER_RULE = f"{NAME_RULE}, and spaces between them"
 
@@ -83,13 +81,10 @@ VECTOR_TYPES = ["dense", "sparse"]
 ID = _text(r"\x00-\x1f\x7f-\x9f", MAX_ID_LENGTH)
 """ingest.id_problem: not blank, at most MAX_ID_LENGTH characters, no control characters."""
 ID_RULE = f"a string of 1 to {MAX_ID_LENGTH} characters, not blank, no control characters"
-LABEL_ATTRIBUTE = _text(r"\x00-\x1f\x7f", ATTRIBUTE_NAME_MAX)
-"""services.names.check_attribute_name."""
-LABEL_RULE = (f"1 to {ATTRIBUTE_NAME_MAX} characters, not blank, no control characters")
-ATTRIBUTE_NAME = _text(r"\x00-\x1f\x7f-\x9f", MAX_ATTRIBUTE_NAME_LENGTH, edges=False)
-"""services.data's check of attach_automl_label's attribute_name."""
-ATTRIBUTE_NAME_RULE = (f"1 to {MAX_ATTRIBUTE_NAME_LENGTH} characters, no control characters, "
-                       "no space at either end")
+ATTRIBUTE_NAME = _text(CONTROL_CHARACTERS, ATTRIBUTE_NAME_MAX)
+"""services.names.check_attribute_name (a label_attribute, attach_automl_label's
+attribute_name)."""
+ATTRIBUTE_NAME_RULE = f"1 to {ATTRIBUTE_NAME_MAX} characters, not blank, no control characters"
 MAX_EXACT = 2**53 - 1
 """Integers beyond are not exact in every JSON parser (orjson reads those past 64 bits as
 floats)."""
@@ -162,7 +157,6 @@ VectorDim = Annotated[int, Field(ge=1, le=MAX_DIM), BeforeValidator(_integral)]
 JobId = Annotated[str, BeforeValidator(_integer_text), WithJsonSchema(
     {"anyOf": [_string(), {"type": "integer", "minimum": -MAX_EXACT, "maximum": MAX_EXACT}]})]
 IdColumn = str | Annotated[int, Field(ge=0, le=MAX_POSITION), BeforeValidator(_integral)] | None
-LabelAttribute = Annotated[str, WithJsonSchema(LABEL_ATTRIBUTE)]
 AttributeName = Annotated[str, WithJsonSchema(ATTRIBUTE_NAME)]
 Attributes = Annotated[dict | None, _nullable(_ATTRIBUTES)]
 
@@ -346,8 +340,8 @@ class TrainRequest(ModelRequest):
         "balanced", description="high_speed, balanced, high_accuracy, or auto (balanced)")
     task_type: Annotated[str, WithJsonSchema(_string(enum=TASK_TYPES))] = Field(
         description="classification or regression")
-    label_attribute: LabelAttribute = Field(
-        description=f"The attribute (or named csv column) to predict: {LABEL_RULE}")
+    label_attribute: AttributeName = Field(
+        description=f"The attribute (or named csv column) to predict: {ATTRIBUTE_NAME_RULE}")
     categorical_features: list[str] | None = Field(
         None, description="Attributes used as categorical features; default: those declared "
                           "categorical at upload")

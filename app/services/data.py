@@ -26,8 +26,14 @@ from app.ingest import (
 )
 from app.ingest import check_vector_dim as _check_vector_dim
 from app.jobs.payload import pack, unpack
-from app.services.collections import create_collection, find_collection, get_collection
+from app.services.collections import (
+    VECTOR_TYPES,
+    create_collection,
+    find_collection,
+    get_collection,
+)
 from app.services.jobs import new_job
+from app.services.names import check_attribute_name
 from app.services.projects import get_project
 from app.services.tables import Table
 from app.storage import codec
@@ -35,7 +41,6 @@ from app.storage.collections import append_rows, delete_ids, set_attribute
 
 FILE_FORMATS = SUPPORTED_FORMATS
 """("csv", "json", "libsvm", "binary"): the canonical file_format names."""
-MAX_ATTRIBUTE_NAME_LENGTH = 256
 
 def ingest_error(err: IngestError) -> AppError:
     """The API error for an ingest error: a 400, also for a size limit (TooLarge), as for
@@ -127,22 +132,6 @@ def _check_ids(ids, n: int, field: str = "string_ids") -> list[str] | None:
     return [_check_id(value, f"{field}[{i}]") for i, value in enumerate(ids)]
 
 
-def _check_attribute_name(name) -> str:
-    if not isinstance(name, str) or not name.strip():
-        raise BadRequest(f'attribute_name must be a non-empty name, like "label"; got '
-                         f"{_shown(name)}")
-    if name != name.strip():
-        raise BadRequest(f"attribute_name {_shown(name)} starts or ends with whitespace; "
-                         "remove it")
-    if len(name) > MAX_ATTRIBUTE_NAME_LENGTH:
-        raise BadRequest(f"attribute_name has {len(name)} characters; at most "
-                         f"{MAX_ATTRIBUTE_NAME_LENGTH} are allowed")
-    if any(ord(c) < 32 or 127 <= ord(c) < 160 for c in name):
-        raise BadRequest(f"attribute_name {_shown(name)} contains control characters "
-                         "(newlines, tabs, ...); use a plain name")
-    return name
-
-
 def add_batch(session: Session, user: User, project_name: str, collection_name: str, *,
               data, string_ids, attributes, limits: IngestLimits,
               action: str = "add_data_batch") -> Job:
@@ -190,6 +179,8 @@ def _file_job(session: Session, user: User, project_name: str, collection_name: 
 
 
 def parse_options(body, *, file_format: str | None, limits: IngestLimits) -> ParseOptions:
+    if body.vector_type is not None and body.vector_type not in VECTOR_TYPES:
+        raise BadRequest(f"vector_type must be 'dense' or 'sparse', not {body.vector_type!r}")
     return ParseOptions(
         file_format=check_file_format(file_format),
         has_field_names=body.has_field_names,
@@ -215,7 +206,7 @@ def upload(session: Session, user: User, body, *, file_data: str, action: str,
 
 
 def attach_label(session: Session, user: User, body, *, limits: IngestLimits) -> Job:
-    name = _check_attribute_name(body.attribute_name)
+    name = check_attribute_name("attribute_name", body.attribute_name)
     collection = get_collection(session, user, body.project_name, body.collection_name)
     options = parse_options(body, file_format=body.file_format or "csv", limits=limits)
     options.require_vectors = False

@@ -14,7 +14,6 @@ from app.ingest import IngestError, normalize_file_format
 from app.ingest.decode import _compression_mode
 from app.ingest.ids import id_problem
 from app.main import create_app
-from app.services.data import _check_attribute_name
 from app.services.names import check_attribute_name, check_name
 from tests.conftest import make_settings
 
@@ -178,7 +177,8 @@ def length_ok(schema: dict, value: str) -> bool:
 
 @pytest.mark.parametrize("model, name, check", [
     ("TrainRequest", "label_attribute", lambda v: check_attribute_name("label_attribute", v)),
-    ("AttachLabelRequest", "attribute_name", _check_attribute_name),
+    ("AttachLabelRequest", "attribute_name",
+     lambda v: check_attribute_name("attribute_name", v)),
     ("AddDataRequest", "string_id", check_id),
 ])
 def test_text_patterns_are_the_servers_rule(document, model, name, check):

@@ -188,7 +188,7 @@ def test_add_data_string_id(client):
     assert "string_id" in msg and "control character" in msg
 
 
-@pytest.mark.parametrize("name", ["", "  ", " \n", "a\nb", " y", "y\x00", "y" * 300])
+@pytest.mark.parametrize("name", ["", "  ", " \n", "a\nb", "y\x00", "y" * 300])
 def test_attach_label_needs_a_plain_attribute_name(client, name):
     client.ok("init", **where(), vector_dim=2)
     client.finished(client.ok("add_data_batch", **where(), data=[[1, 2]])["job_id"])
@@ -293,3 +293,11 @@ def test_a_long_bad_id_is_shown_shortened(client):
     msg = client.fails("add_data_batch", 400, **where(), data=[[1, 2]],
                        string_ids=[["x" * 500]])
     assert len(msg) < 200 and '["xxx' in msg and "..." in msg
+
+
+@pytest.mark.parametrize("vector_type", ["Dense", "dense8Bit", " sparse "])
+def test_upload_into_an_existing_dataset_checks_vector_type(client, vector_type):
+    client.ok("init", **where(), vector_dim=2)
+    msg = client.fails("upload", 400, **where(), file_format="csv", has_field_names=False,
+                       vector_type=vector_type, file_data=b64(b"1,2\n"))
+    assert "vector_type" in msg
