@@ -90,7 +90,10 @@ class Tenant:
 
     def outcome(self, endpoint: str, **body) -> str:
         start = time.perf_counter()
-        response = self.post(endpoint, **body)
+        try:
+            response = self.post(endpoint, **body)
+        except httpx.TransportError as err:
+            return f"no answer: {type(err).__name__} ({time.perf_counter() - start:.1f} s)"
         payload = response.json()
         text = f"{response.status_code} {payload.get('error_message', '')}"
         if response.status_code == 200 and "job_id" in payload:
@@ -101,7 +104,10 @@ class Tenant:
     def wait(self, job_id: str, timeout: float = 900) -> dict:
         deadline = time.monotonic() + timeout
         while True:
-            status = self.post("get_automl_training_status", job_id=job_id).json()
+            try:
+                status = self.post("get_automl_training_status", job_id=job_id).json()
+            except httpx.TransportError as err:
+                return {"status": f"unknown: the server does not answer ({type(err).__name__})"}
             if status.get("status") in ("finished", "failed") or not status.get("success"):
                 return status
             if time.monotonic() > deadline:
@@ -158,16 +164,19 @@ def main() -> None:
             }
             wide = b"".join(f"{i % 2} 1:{i} {sparse_max}:1\n".encode() for i in range(20))
             results["20 rows, widest sparse index: upload"] = attacker.outcome(
-                "upload", **where, collection_name="wide", file_format="libsvm",
+                "upload", project_name="A", collection_name="wide", file_format="libsvm",
                 file_data=base64.b64encode(wide).decode())
             for mode in ("high_speed", "balanced"):
                 results[f"20 rows, widest sparse index: {mode}"] = attacker.outcome(
                     "train_automl_model", project_name="A", collection_name="wide",
                     model_name=mode, training_mode=mode, task_type="classification",
                     label_attribute="label")
-            peak_kb = status_kb(pid, "VmHWM")
+            peak_kb = status_kb(pid, "VmHWM") if server.process.poll() is None else 0
             victim_status = victim.wait(training)
-            alive = httpx.get(f"{server.base}/health").status_code == 200
+            try:
+                alive = httpx.get(f"{server.base}/health").status_code == 200
+            except httpx.TransportError:
+                alive = False
         finally:
             server.stop()
     print(f"cap {args.cap:g} GiB; cgroup peak {cgroup.peak_bytes() / (1 << 30):.2f} GiB; "
