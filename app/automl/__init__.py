@@ -19,6 +19,12 @@ Modes (see `portfolio.py`):
   dropped, costliest to predict first, while the out-of-fold error grows by at most 0.2 %.
   (Above the k-fold size limit a holdout replaces CV: members are refit, nothing dropped.)
 
+Before anything is fitted, `train` checks the caller's `Limits`: the number of classes, and the
+memory the run will need (`resources.estimate_memory`, from the data's shape and the mode's
+plan); past one, it refuses at once with `LimitExceeded`. Sparse input stays sparse and costs
+nothing per declared column: the learners see only the columns that occur in the training
+rows (the encoder maps them back at predict time).
+
 Models are selected by the AMLB metrics: ROC AUC (binary), log loss (multiclass), MSE
 (regression). Every mode honours `time_budget` (the first LightGBM always completes, cut short
 if need be, so a model is always returned); candidates that cannot finish in the time left are
@@ -28,18 +34,25 @@ computed on rows the scored model was trained on.
 """
 
 from .engine import TrainResult, train
-from .errors import TrainingError
+from .errors import LimitExceeded, TrainingError
 from .features import Features
 from .metrics import classification_metrics, regression_metric
 from .model import FittedModel, PredictionResult
+from .resources import DataShape, Limits, MemoryEstimate, estimate_memory, format_bytes
 
 __all__ = [
+    "DataShape",
     "Features",
     "FittedModel",
+    "LimitExceeded",
+    "Limits",
+    "MemoryEstimate",
     "PredictionResult",
     "TrainResult",
     "TrainingError",
     "classification_metrics",
+    "estimate_memory",
+    "format_bytes",
     "regression_metric",
     "train",
 ]

@@ -17,8 +17,9 @@ from .metrics import Scorer, classification_metrics, regression_metric, selectio
 from .model import FittedModel, Member, default_threads
 from .models import FitContext, LGBMLearner
 from .portfolio import MODE_ALIASES, MODES, ModePlan, plan_for
+from .resources import Limits, MemoryEstimate, check_memory
 from .search import CandidateResult, run_candidates
-from .stacking import STACK_INPUTS, stack_features
+from .stacking import stack_features, stack_input_count
 from .tuning import lgbm_trials
 from .validation import Fold, make_folds
 
@@ -31,6 +32,7 @@ class TrainResult:
     validation_metric: dict | float
     leaderboard: list[dict]
     feature_importance: list[dict]
+    memory_estimate: MemoryEstimate | None = None  # what was expected before fitting
 
 
 class _Progress:
@@ -126,7 +128,7 @@ def _stack_inputs(weights: np.ndarray, n_classes: int) -> list[int]:
     """The first-level candidates whose predictions the stack sees: the members of the
     first-level ensemble, heaviest first (complementary models, and predicted anyway when the
     final blend keeps them); fewer when each prediction adds a column per class."""
-    n_inputs = STACK_INPUTS if n_classes <= 8 else max(2, 64 // n_classes)
+    n_inputs = stack_input_count(n_classes)
     ranked = sorted(np.flatnonzero(weights > 0), key=lambda i: -weights[i])
     return sorted(int(i) for i in ranked[:n_inputs])
 
@@ -217,15 +219,24 @@ def train(
     time_budget: float | None = None,
     seed: int = 0,
     progress: Callable[[float, str], None] | None = None,
+    limits: Limits | None = None,
 ) -> TrainResult:
-    """Train a model on labelled rows; see the package docstring for the modes."""
+    """Train a model on labelled rows; see the package docstring for the modes.
+
+    `limits` (memory, classes) are checked before anything is fitted: past one, the training
+    is refused at once with LimitExceeded (a TrainingError) saying what to change.
+    """
     threads = default_threads()
     # BLAS (used by the linear learner) gets the same thread cap as LightGBM.
     with threadpool_limits(limits=threads):
-        return _train(X, y, task, mode, validation, time_budget, seed, progress, threads)
+        return _train(
+            X, y, task, mode, validation, time_budget, seed, progress, threads, limits or Limits()
+        )
 
 
-def _train(X, y, task, mode, validation, time_budget, seed, progress, threads) -> TrainResult:
+def _train(
+    X, y, task, mode, validation, time_budget, seed, progress, threads, limits
+) -> TrainResult:
     start = time.monotonic()
     report = _Progress(progress)
     y = list(y)
@@ -238,9 +249,10 @@ def _train(X, y, task, mode, validation, time_budget, seed, progress, threads) -
     if len(labelled) < len(y):
         X, y = _select_rows(X, labelled), [y[i] for i in labelled]
     labels = LabelCodec(task)
-    y_enc = labels.fit_encode(y)
+    y_enc = labels.fit_encode(y, limits.max_classes, limits.classes_name)
     if len(y_enc) < 2:
         raise TrainingError("at least 2 labelled rows are needed to train")
+    estimate = check_memory(X.numeric, len(X.categorical), len(labels.classes_), mode, limits)
     encoder = FeatureEncoder().fit(X)
     M = encoder.transform(X)
     n_rows, n_classes = M.shape[0], len(labels.classes_)
@@ -366,7 +378,7 @@ def _train(X, y, task, mode, validation, time_budget, seed, progress, threads) -
 
     leaderboard = _leaderboard(results, weights, score, scorer)
     report(1.0, "done")
-    return TrainResult(model, metric, leaderboard, model.feature_importance())
+    return TrainResult(model, metric, leaderboard, model.feature_importance(), estimate)
 
 
 __all__ = ["TrainResult", "train"]

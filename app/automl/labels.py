@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .errors import TrainingError
+from .errors import LimitExceeded, TrainingError
 
 MAX_CLASSES = 1000
 
@@ -64,7 +64,11 @@ class LabelCodec:
     def __init__(self, task: str):
         self.task = task
 
-    def fit_encode(self, y: Sequence) -> np.ndarray:
+    def fit_encode(
+        self, y: Sequence, max_classes: int = MAX_CLASSES, limit_name: str = ""
+    ) -> np.ndarray:
+        """Codes of the labels; more than `max_classes` classes raise LimitExceeded (the
+        message names the limit `limit_name`, when given)."""
         values = list(y)
         if self.task == "regression":
             numbers = np.empty(len(values), dtype=np.float64)
@@ -88,11 +92,12 @@ class LabelCodec:
         if len(self.classes_) < 2:
             only = self.classes_[0] if self.classes_ else None
             raise TrainingError(f"only one class ('{only}') among the labelled rows")
-        if len(self.classes_) > MAX_CLASSES:
-            hint = "; use task_type regression" if self.numeric_ else ""
-            raise TrainingError(
-                f"{len(self.classes_)} distinct labels is too many classes "
-                f"(at most {MAX_CLASSES}){hint}"
+        if len(self.classes_) > max_classes:
+            named = f" ({limit_name})" if limit_name else ""
+            hint = "; is it a regression target?" if self.numeric_ else ""
+            raise LimitExceeded(
+                f"the label has {len(self.classes_):,} distinct values; at most "
+                f"{max_classes:,} classes{named}{hint}"
             )
         self._index = {label: k for k, label in enumerate(self.classes_)}
         return np.array([self._index[label] for label in labels], dtype=np.int64)

@@ -35,6 +35,12 @@ def stack_features(M, preds: list[np.ndarray]):
     return np.hstack([np.asarray(M, dtype=np.float64), extra])
 
 
+def stack_input_count(n_classes: int) -> int:
+    """How many first-level members feed the stack: fewer with many classes, since each
+    prediction then adds a column per class."""
+    return STACK_INPUTS if n_classes <= 8 else max(2, 64 // n_classes)
+
+
 def stack_width(task: str, n_classes: int, n_inputs: int) -> int:
     """How many columns `stack_features` appends for `n_inputs` predictions."""
     per_input = n_classes if task == "classification" and n_classes > 2 else 1

@@ -1,10 +1,12 @@
 """The training job: read the dataset, fit with the engine, store the fitted pipeline."""
 
+import logging
 import time
 
 from sqlalchemy import select
 
 from app import automl
+from app.config import TRAIN_MEMORY_FRACTION, Settings, machine_memory_bytes
 from app.db.models import Collection, Job, Model, ModelArtifact
 from app.db.session import Database
 from app.errors import BadRequest
@@ -13,7 +15,34 @@ from app.services.jobs import finish_job, still_ours
 from app.services.tables import Table, prediction_features, training_features
 from app.storage.collections import read_collection
 
+log = logging.getLogger(__name__)
 PROGRESS_INTERVAL_SECONDS = 1.0
+# Should the machine run out of memory anyway, the kernel's OOM killer takes the training
+# process first (1000: always first), not the API server or the database next to it. Any
+# process may raise its own score; only a privileged one may lower it again.
+OOM_SCORE_ADJ = 1000
+
+
+def training_limits(meta: dict) -> automl.Limits:
+    """The limits the API packed into the job (`meta["limits"]`: `train_memory_limit` in
+    bytes, `max_classes`), or the settings' defaults for a job queued without them."""
+    given = meta.get("limits") or {}
+    memory = given.get("train_memory_limit") or int(
+        TRAIN_MEMORY_FRACTION * machine_memory_bytes())
+    classes = given.get("max_classes") or Settings.model_fields["max_classes"].default
+    return automl.Limits(memory_bytes=int(memory), max_classes=int(classes),
+                         memory_name="AUTOML_TRAIN_MEMORY_LIMIT",
+                         classes_name="AUTOML_MAX_CLASSES")
+
+
+def volunteer_for_the_oom_killer() -> None:
+    try:
+        with open("/proc/self/oom_score_adj", "r+") as handle:
+            if int(handle.read().strip() or 0) < OOM_SCORE_ADJ:
+                handle.seek(0)
+                handle.write(str(OOM_SCORE_ADJ))
+    except (OSError, ValueError):  # not Linux, or not allowed: nothing to do
+        pass
 
 
 def _table(session, collection_id: int) -> tuple[Collection, Table]:
@@ -51,6 +80,8 @@ def run_training_job(db: Database, job: Job, attempt: int) -> None:
     """Runs outside any long transaction; the model and the job's end are stored in one."""
     meta, _ = unpack(job.payload)
     label, categorical = meta["label_attribute"], meta["categorical_features"]
+    limits = training_limits(meta)
+    volunteer_for_the_oom_killer()
     with db.session() as session:
         collection, table = _table(session, job.collection_id)
         features, labels, layout = training_features(table, label, categorical)
@@ -69,9 +100,13 @@ def run_training_job(db: Database, job: Job, attempt: int) -> None:
         result = automl.train(
             features, labels, task=meta["task_type"], mode=meta["training_mode"],
             validation=validation, time_budget=meta.get("time_budget"),
-            seed=meta.get("seed") or 0, progress=_progress_writer(db, job.id, attempt))
+            seed=meta.get("seed") or 0, progress=_progress_writer(db, job.id, attempt),
+            limits=limits)
     except automl.TrainingError as err:
         raise BadRequest(str(err)) from err
+    if result.memory_estimate is not None:
+        log.info("job %s: memory estimated at %s", job.id,
+                 automl.format_bytes(result.memory_estimate.total))
     artifact = result.model.to_bytes()
     with db.session() as session:
         current = session.get(Job, job.id, with_for_update=True)

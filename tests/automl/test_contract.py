@@ -149,7 +149,7 @@ def test_training_errors():
         train(X, y, task="classification", mode="turbo")
     with pytest.raises(TrainingError, match="task"):
         train(X, y, task="clustering", mode="high_speed")
-    with pytest.raises(TrainingError, match="too many classes"):
+    with pytest.raises(TrainingError, match="1,500 distinct values; at most 1,000 classes; is it"):
         train(
             Features(np.random.default_rng(0).standard_normal((1500, 2)), ["a", "b"], {}),
             np.linspace(0, 1, 1500).tolist(),
