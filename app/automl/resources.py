@@ -46,6 +46,9 @@ LGBM_BIN_SAMPLE_ROWS = 200_000
 # Bytes a fitted tree keeps per leaf: 70 measured (split and leaf arrays of a booster loaded
 # from text), plus its text when the model is saved.
 TREE_BYTES_PER_LEAF = 100
+# While LightGBM grows a tree it holds arrays for `num_leaves` leaves, 81 bytes each (its Tree
+# class), however few leaves the tree ends with; all trees of a fit until the fit ends.
+TREE_BYTES_RESERVED_PER_LEAF = 81
 
 
 @dataclass(frozen=True)
@@ -142,8 +145,12 @@ def _bins(shape: DataShape, n_rows: int, max_bin: int, width: int) -> int:
     return int(dense_bins)
 
 
-def _lgbm_fit(shape: DataShape, n_rows: int, leaves: int, max_bin: int, extra: int) -> int:
-    """One LightGBM fit on `n_rows` rows (plus a validation fifth), `extra` dense columns."""
+def _lgbm_fit(shape: DataShape, n_rows: int, learner: LGBMLearner, extra: int) -> int:
+    """One LightGBM fit on `n_rows` rows (plus a validation fifth), `extra` dense columns:
+    its binned data, the values sampled to find bins, histograms, gradients, and the trees
+    it grows (each reserves room for `num_leaves` leaves until the fit ends)."""
+    leaves = learner.params.get("num_leaves", 31)
+    max_bin = learner.params.get("max_bin", 255)
     width = shape.n_cols + extra
     sample = min(n_rows, LGBM_BIN_SAMPLE_ROWS)
     if shape.sparse:
@@ -156,7 +163,9 @@ def _lgbm_fit(shape: DataShape, n_rows: int, leaves: int, max_bin: int, extra: i
     bins = _bins(shape, n_rows, max_bin, width)
     histograms = max(2 * bins * 16, min(leaves * bins * 16, HISTOGRAM_POOL_BYTES))
     gradients = n_rows * _trees_per_round(shape) * 40
-    return int(binned + sampled + histograms + gradients)
+    grown = min(learner.max_rounds, _kept_rounds(learner) + (learner.early_stopping or 0))
+    trees = grown * _trees_per_round(shape) * leaves * TREE_BYTES_RESERVED_PER_LEAF
+    return int(binned + sampled + histograms + gradients + trees)
 
 
 def _linear_fit(shape: DataShape, n_rows: int, levels: int, extra: int) -> int:
@@ -194,22 +203,18 @@ def _fit_peak(plan: ModePlan, shape: DataShape, n_rows: int, extra: int = 0, sta
     peak = 0
     for learner in learners:
         if isinstance(learner, LGBMLearner):
-            params = learner.params
-            peak = max(
-                peak,
-                _lgbm_fit(
-                    shape, n_rows, params.get("num_leaves", 31), params.get("max_bin", 255), extra
-                ),
-            )
+            peak = max(peak, _lgbm_fit(shape, n_rows, learner, extra))
         elif isinstance(learner, LinearLearner):
             peak = max(peak, _linear_fit(shape, n_rows, learner.max_levels, extra))
         elif isinstance(learner, CatBoostLearner):
             peak = max(peak, _catboost_fit(shape, n_rows))
     if not stack and plan.n_trials + plan.extra_trials:
-        # The search's LightGBMs: up to n_rows / 8 leaves, at most 512 (tuning.py).
+        # The search's largest LightGBM: n_rows / 8 leaves, at most 512, and its smallest
+        # learning rate, 0.02 (tuning.py).
         leaves = int(np.clip(shape.n_rows // 8, 8, 512))
-        max_bin = plan.tune_base.get("max_bin", 255)
-        peak = max(peak, _lgbm_fit(shape, n_rows, leaves, max_bin, extra))
+        params = {**plan.tune_base, "num_leaves": leaves, "learning_rate": 0.02}
+        largest = LGBMLearner("trial", params, plan.tune_rounds, 50)
+        peak = max(peak, _lgbm_fit(shape, n_rows, largest, extra))
     return peak
 
 
@@ -242,8 +247,8 @@ def _model_bytes(learners, shape: DataShape, n_rows: int) -> int:
 
 
 def _search_learners(plan: ModePlan, shape: DataShape) -> list[LGBMLearner]:
-    """Stand-ins for the search's trials (tuning.py): the middle of its space, on a log scale
-    (about 45 leaves on larger data, learning rate 0.063)."""
+    """Stand-ins for the search's trials (tuning.py): the middle of its space on its log
+    scales (sqrt(4 x the most leaves), learning rate 0.063)."""
     leaves = int(np.sqrt(4 * np.clip(shape.n_rows // 8, 8, 512)))
     params = {"num_leaves": leaves, "learning_rate": 0.063, "min_data_in_leaf": 14}
     trial = LGBMLearner("trial", params, plan.tune_rounds, 50)

@@ -48,6 +48,9 @@ MEASURED = [
     ("letter@high_speed", _dense(20_000, 16, 26), "high_speed", 250),
     ("synthetic=100000x200x2@high_speed", _dense(100_000, 200), "high_speed", 755),
     ("letter@balanced@1800", _dense(20_000, 16, 26), "balanced", 1343),
+    ("adult@balanced@1800", _dense(48_842, 6, 2, 8), "balanced", 342),
+    ("synthetic=10000x20x30@balanced@1500", _dense(10_000, 20, 30), "balanced", 1245),
+    ("synthetic=30000x20x30@balanced@1800", _dense(30_000, 20, 30), "balanced", 2316),
     ("vehicle@high_accuracy@1800", _dense(846, 18, 4), "high_accuracy", 1210),
 ]
 
