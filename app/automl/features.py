@@ -122,23 +122,33 @@ def _positional(names: Sequence) -> bool:
 
 def take_columns(block, columns: Sequence[int]):
     """block[:, columns], for sparse input in time and memory linear in its stored entries
-    (scipy's own column indexing allocates an array as wide as the matrix)."""
+    (scipy's own column indexing allocates an array as wide as the matrix): a position map as
+    wide as the matrix where that costs less than the entries, else a sorted lookup."""
     if not sp.issparse(block):
         return block[:, list(columns)]
     csr = sp.csr_matrix(block)
     columns = np.asarray(columns, dtype=np.int64)
-    order = np.argsort(columns, kind="stable")
-    ordered = columns[order]
-    indices = csr.indices.astype(np.int64, copy=False)
-    if len(columns):
-        at = np.minimum(np.searchsorted(ordered, indices), len(columns) - 1)
-        hit = ordered[at] == indices
+    index = np.int32 if max(csr.nnz, len(columns)) < 2**31 - 1 else np.int64
+    if csr.shape[1] <= max(4 * csr.nnz, 1 << 16):
+        position = np.full(csr.shape[1], -1, dtype=index)
+        position[columns] = np.arange(len(columns), dtype=index)
+        moved = position[csr.indices]
+        hit = moved >= 0
+        moved = moved[hit]
     else:
-        at = hit = np.zeros(len(indices), dtype=bool)
-    before = np.concatenate([[0], np.cumsum(hit)])
+        order = np.argsort(columns, kind="stable")
+        ordered = columns[order]
+        at = np.searchsorted(ordered, csr.indices) if len(columns) else None
+        if at is None:
+            hit = np.zeros(csr.nnz, dtype=bool)
+        else:
+            np.minimum(at, len(columns) - 1, out=at)
+            hit = ordered[at] == csr.indices
+        moved = order[at[hit]].astype(index) if at is not None else np.zeros(0, dtype=index)
+    before = np.zeros(csr.nnz + 1, dtype=index)
+    np.cumsum(hit, out=before[1:])
     taken = sp.csr_matrix(
-        (csr.data[hit], order[at[hit]], before[csr.indptr]),
-        shape=(csr.shape[0], len(columns)),
+        (csr.data[hit], moved, before[csr.indptr]), shape=(csr.shape[0], len(columns))
     )
     taken.sort_indices()
     return taken

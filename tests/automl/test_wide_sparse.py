@@ -34,6 +34,12 @@ def test_take_columns_matches_scipy():
         taken = take_columns(X, columns)
         assert taken.shape == (30, len(columns))
         np.testing.assert_array_equal(taken.toarray(), dense[:, columns])
+    # wider than its entries: looked up, not mapped
+    wide = sp.csr_matrix(([1.0, 2.0, 3.0, 4.0], ([0, 0, 1, 2], [7, WIDTH - 1, 5, 7])),
+                         shape=(3, WIDTH))
+    for columns in ([], [7], [WIDTH - 1, 5, 7], [5, 6, 7, WIDTH - 1]):
+        expected = np.array([[wide[i, j] for j in columns] for i in range(3)]).reshape(3, -1)
+        np.testing.assert_array_equal(take_columns(wide, columns).toarray(), expected)
 
 
 def test_wide_sparse_encoding_keeps_only_used_columns():
