@@ -98,3 +98,26 @@ def test_within_the_limits_it_trains(tmp_path):
         job, model = _run_training(tmp_path / str(limits is None),
                                    [str(i % 3) for i in range(60)], limits)
         assert job.status == "finished" and model.status == "ready", job.error
+
+
+def test_the_servers_settings_reach_the_training(tmp_path):
+    """Through the API (embedded mode): Settings(train_memory_limit=...) refuses a training,
+    max_classes another; the trainings run in the runner's process."""
+    settings = make_settings(tmp_path / "data", train_memory_limit=50 * MB, max_classes=3)
+    where = {"project_name": "P", "collection_name": "c"}
+    with TestClient(create_app(settings)) as http:
+        client = Client(http)
+        client.ok("create_project", project_name="P")
+        client.ok("init", **where, vector_dim=3)
+        rows = [[i % 7, (i * 3) % 11, i % 2] for i in range(60)]
+        client.finished(client.ok("add_data_batch", **where, data=rows, attributes=[
+            {"two": str(i % 2), "five": str(i % 5)} for i in range(60)])["job_id"])
+        errors = {}
+        for label in ("two", "five"):
+            job = client.ok("train_automl_model", **where, model_name=label, task_type=
+                            "classification", label_attribute=label)["job_id"]
+            status = client.wait(job, "get_automl_training_status")
+            assert status["status"] == "failed"
+            errors[label] = status["error"]
+    assert "the limit is 50 MB (AUTOML_TRAIN_MEMORY_LIMIT)" in errors["two"]
+    assert errors["five"].startswith("the label has 5 distinct values; at most 3 classes")
