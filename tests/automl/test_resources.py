@@ -52,8 +52,11 @@ MEASURED = [
     ("synthetic=10000x20x30@balanced@1500", _dense(10_000, 20, 30), "balanced", 1245),
     ("synthetic=30000x20x30@balanced@1800", _dense(30_000, 20, 30), "balanced", 2316),
     ("vehicle@high_accuracy@1800", _dense(846, 18, 4), "high_accuracy", 1210),
+    ("california_houses@high_accuracy@1800", _dense(20_640, 8, 0), "high_accuracy", 2292),
     ("synthetic=100000x2000x2x0.005@high_speed",
      DataShape(100_000, 2000, 0, 2, 997_431, 4, 997_431 * 8 + 400_004), "high_speed", 391),
+    ("synthetic=50000x2000x2x0.005@balanced@1800",
+     DataShape(50_000, 2000, 0, 2, 498_742, 4, 498_742 * 8 + 200_004), "balanced", 937),
     ("synthetic=200000x50000x2x0.0005@high_speed",
      DataShape(200_000, 50_000, 0, 2, 4_998_747, 4, 4_998_747 * 8 + 800_004), "high_speed", 1273),
 ]
