@@ -250,25 +250,11 @@ def _model_bytes(learners, shape: DataShape, n_rows: int) -> int:
     return int(total)
 
 
-def _log_uniform_mean(low: float, high: float) -> float:
-    return (high - low) / np.log(high / low) if high > low else low
-
-
 def _search_learners(plan: ModePlan, shape: DataShape) -> list[LGBMLearner]:
-    """Stand-ins for the search's trials (tuning.py: leaves, rows per leaf and learning rate
-    drawn on log scales; rounds about 40 / learning rate). A regression's trees fill their
-    leaves and its boosting runs long (a continuous target keeps improving): the space's
-    mean. A classification's log loss levels off sooner, and with a tree per class each tree
-    fits a share of the signal and ends far smaller (10,000 rows, 30 classes: 20 leaves a
-    tree where 332 were allowed): the middle of the log scales."""
-    most = float(np.clip(shape.n_rows // 8, 8, 512))
-    if not shape.n_classes:
-        leaves, rate = _log_uniform_mean(4, most), 1 / _log_uniform_mean(1 / 0.2, 1 / 0.02)
-    else:
-        leaves, rate = np.sqrt(4 * most), np.sqrt(0.02 * 0.2)
-    leaf_rows = np.sqrt(2 * np.clip(shape.n_rows // 20, 4, 200))
-    params = {"num_leaves": int(leaves), "learning_rate": float(rate),
-              "min_data_in_leaf": int(leaf_rows)}
+    """Stand-ins for the search's trials (tuning.py): the middle of its space on its log
+    scales (sqrt(4 x the most leaves), learning rate 0.063)."""
+    leaves = int(np.sqrt(4 * np.clip(shape.n_rows // 8, 8, 512)))
+    params = {"num_leaves": leaves, "learning_rate": 0.063, "min_data_in_leaf": 14}
     trial = LGBMLearner("trial", params, plan.tune_rounds, 50)
     return [trial] * (plan.n_trials + plan.extra_trials)
 
