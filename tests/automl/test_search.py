@@ -98,7 +98,7 @@ def test_balanced_tunes_and_high_accuracy_extends_it(monkeypatch):
     monkeypatch.setattr(portfolio, "HIGH_ACCURACY_TRIALS", 3)
     X, y = make_data("regression", n=300, seed=11)
     balanced = train(X, y, task="regression", mode="balanced", time_budget=60)
-    accurate = train(X, y, task="regression", mode="high_accuracy", time_budget=120)
+    accurate = train(X, y, task="regression", mode="high_accuracy", time_budget=300)
 
     def scores(result):
         return {e["model"]: e["score"] for e in result.leaderboard}
@@ -217,13 +217,13 @@ def test_only_high_accuracy_prunes(monkeypatch):
     X, y = make_data("regression", n=200, seed=3)
     train(X, y, task="regression", mode="balanced", time_budget=60)
     assert calls == []
-    train(X, y, task="regression", mode="high_accuracy", time_budget=60)
+    train(X, y, task="regression", mode="high_accuracy", time_budget=300)
     assert calls == [portfolio.PRUNE_TOLERANCE]
     # Above the k-fold limit a holdout replaces CV and members are refit: nothing is pruned.
     plan_for = engine.plan_for
     monkeypatch.setattr(
         engine, "plan_for", lambda *a: dataclasses.replace(plan_for(*a), cv_max_rows=10)
     )
-    holdout = train(X, y, task="regression", mode="high_accuracy", time_budget=60)
+    holdout = train(X, y, task="regression", mode="high_accuracy", time_budget=300)
     assert calls == [portfolio.PRUNE_TOLERANCE]
     assert all(len(m.components) == 1 for m in holdout.model.members)
