@@ -11,8 +11,8 @@ from app.api.limits import BodySizeLimit
 from app.config import Settings, get_settings
 from app.db.migrate import ensure_schema
 from app.db.session import Database
-from app.jobs.execute import recover_interrupted
 from app.jobs.runner import JobRunner, LocalRunner
+from app.jobs.state import recover_interrupted
 from app.services.accounts import register_keys_from_spec
 
 log = logging.getLogger(__name__)

@@ -12,7 +12,8 @@ from celery.exceptions import SoftTimeLimitExceeded
 
 from app.config import Settings, get_settings
 from app.db.session import Database
-from app.jobs.execute import fail, run_job
+from app.jobs.execute import run_job
+from app.jobs.state import fail
 
 
 def make_celery(settings: Settings) -> Celery:

@@ -2,7 +2,8 @@
 
 Vectors are not one row each: every insertion appends one `Chunk` holding a whole batch in
 columnar form (ids, vectors, attributes), so any process that reaches the database can read a
-collection without touching the API's disk.
+collection without touching the API's disk. A job's status is one small row of `jobs`; its
+input lives in `job_inputs` until the job ends.
 """
 
 from datetime import UTC, datetime
@@ -132,7 +133,6 @@ class Job(Base):
     progress: Mapped[float] = mapped_column(Float, default=0.0)
     step: Mapped[str | None] = mapped_column(String(200))
     result: Mapped[dict | None] = mapped_column(JSON)
-    payload: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     # Written by the worker while it runs the job; a stale one means the worker died.
     heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -140,6 +140,19 @@ class Job(Base):
     created_at: Mapped[datetime] = _now_column()
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class JobInput(Base):
+    """One named part of a job's input (its parameters, a file as sent, a parsed block of
+    vectors), written once when the job is submitted and deleted when the job ends. Kept apart
+    from `jobs` so that a status read never touches the input, however large."""
+
+    __tablename__ = "job_inputs"
+    job_id: Mapped[str] = mapped_column(
+        ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True
+    )
+    part: Mapped[str] = mapped_column(String(32), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class Model(Base):

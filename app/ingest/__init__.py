@@ -1,4 +1,5 @@
-"""Turn uploaded data (JSON bodies and files) into rows of vectors, string ids and attributes.
+"""Turn uploaded data (JSON bodies and files) into :class:`Columns`: a block of vectors, string
+ids and attribute columns.
 
 A plain library: no HTTP, no database. Every user mistake raises :class:`IngestError` whose
 message is meant for the end user (:class:`TooLarge` when a size limit is passed). The file
@@ -17,7 +18,7 @@ from .ids import MAX_ID_LENGTH, id_problem
 from .json_format import parse_json
 from .libsvm_format import parse_libsvm
 from .limits import IngestLimits, check_rows, check_vector_dim, check_width, layout_of
-from .types import ParsedRows, ParseOptions
+from .types import Columns, ParseOptions, columns_of
 from .vectors import parse_vectors
 
 SUPPORTED_FORMATS = ("csv", "json", "libsvm", "binary")
@@ -25,6 +26,7 @@ _PARSERS = {"csv": parse_csv, "json": parse_json, "libsvm": parse_libsvm, "binar
 FORMAT_ALIASES = {"jsonl": "json", "ndjson": "json", "svmlight": "libsvm", "bin": "binary"}
 
 __all__ = [
+    "Columns",
     "FORMAT_ALIASES",
     "MAX_ID_LENGTH",
     "SUPPORTED_FORMATS",
@@ -32,11 +34,11 @@ __all__ = [
     "IngestError",
     "IngestLimits",
     "ParseOptions",
-    "ParsedRows",
     "TooLarge",
     "check_rows",
     "check_vector_dim",
     "check_width",
+    "columns_of",
     "decode_file",
     "gunzip",
     "id_problem",
@@ -65,7 +67,7 @@ def normalize_file_format(value: object, allowed: tuple[str, ...] = SUPPORTED_FO
     )
 
 
-def parse_file(raw: bytes | bytearray, options: ParseOptions) -> ParsedRows:
+def parse_file(raw: bytes | bytearray, options: ParseOptions) -> Columns:
     """Parse decoded file bytes (see :func:`decode_file`) according to ``options``; the result
     is within ``options.limits`` (rows, width)."""
     fmt = normalize_file_format(options.file_format)

@@ -6,11 +6,11 @@ import numpy as np
 
 from .errors import IngestError
 from .limits import check_rows, check_width, layout_of
-from .types import ParsedRows, ParseOptions
+from .types import Columns, ParseOptions
 from .vectors import check_vector_dim, convert_vectors
 
 
-def parse_binary(raw: bytes, options: ParseOptions) -> ParsedRows:
+def parse_binary(raw: bytes, options: ParseOptions) -> Columns:
     dim = options.vector_dim
     if dim is None:
         raise IngestError(
@@ -35,4 +35,4 @@ def parse_binary(raw: bytes, options: ParseOptions) -> ParsedRows:
             f"vector {i} (0-based), value {j} is infinite; values must be finite (NaN = missing)"
         )
     vectors = convert_vectors(values, options.vector_type)
-    return ParsedRows(None, vectors, [{} for _ in range(len(values))], None)
+    return Columns(None, vectors)

@@ -14,7 +14,7 @@ import pandas as pd
 from .errors import IngestError
 from .limits import check_rows
 from .tabular import Column, assemble, check_columns
-from .types import ParsedRows, ParseOptions
+from .types import Columns, ParseOptions
 
 # Cells that mean "missing value" (besides an empty cell).
 MISSING_MARKERS = ("", "NA", "N/A", "NaN", "nan", "null", "NULL", "None")
@@ -112,7 +112,7 @@ def _column(name: str, position: int, series: pd.Series) -> Column:
     return Column(name, position, nums, missing, nonnumeric, series)
 
 
-def parse_csv(raw: bytes, options: ParseOptions) -> ParsedRows:
+def parse_csv(raw: bytes, options: ParseOptions) -> Columns:
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     try:

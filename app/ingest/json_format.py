@@ -14,7 +14,7 @@ from .errors import IngestError
 from .ids import id_problem
 from .limits import check_rows
 from .tabular import Column, assemble, check_columns
-from .types import ParsedRows, ParseOptions
+from .types import Columns, ParseOptions, columns_of
 from .vectors import convert_vectors, is_dense_row, parse_vector_rows
 
 Where = Callable[[int], str]
@@ -54,12 +54,12 @@ def _gc_paused():
             gc.enable()
 
 
-def parse_json(raw: bytes, options: ParseOptions) -> ParsedRows:
+def parse_json(raw: bytes, options: ParseOptions) -> Columns:
     with _gc_paused():
         return _parse_json(raw, options)
 
 
-def _parse_json(raw: bytes, options: ParseOptions) -> ParsedRows:
+def _parse_json(raw: bytes, options: ParseOptions) -> Columns:
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     if not raw.strip():
@@ -88,7 +88,7 @@ def _parse_json(raw: bytes, options: ParseOptions) -> ParsedRows:
     if all(isinstance(item, list | str) for item in doc):
         # A bare list of vectors: no ids, no attributes.
         vectors = _vectors(doc, options, where)
-        return ParsedRows(None, vectors, [{} for _ in doc], None)
+        return Columns(None, vectors)
     bad = next(i for i, item in enumerate(doc) if not isinstance(item, dict))
     raise IngestError(f"{where(bad)} is not a JSON object; every record must be an object")
 
@@ -154,15 +154,15 @@ def _check_ids(ids: list[str | None], where: Where) -> list[str] | None:
     return ids  # type: ignore[return-value]
 
 
-def _check_named_attributes(attributes: list[dict], options: ParseOptions) -> None:
+def _check_named_attributes(attributes: dict[str, list], options: ParseOptions) -> None:
     if options.optional_columns:
         return  # e.g. a prediction file, which may or may not carry the label
     for key in [options.label_column, *options.attribute_columns]:
-        if key and not any(key in a for a in attributes):
+        if key and key not in attributes:
             raise IngestError(f"no record has the attribute {key!r} (named in the options)")
 
 
-def _parse_batch(doc: dict, options: ParseOptions) -> ParsedRows:
+def _parse_batch(doc: dict, options: ParseOptions) -> Columns:
     data = doc.get("data")
     if not isinstance(data, list):
         raise IngestError('"data" must be a list of vectors')
@@ -184,28 +184,28 @@ def _parse_batch(doc: dict, options: ParseOptions) -> ParsedRows:
             lambda i: f"string_ids[{i}]",
         )
     raw_attrs = doc.get("attributes")
-    if raw_attrs is None:
-        attributes = [{} for _ in range(n)]
-    else:
+    attributes: dict[str, list] = {}
+    if raw_attrs is not None:
         if not isinstance(raw_attrs, list) or len(raw_attrs) != n:
             got = len(raw_attrs) if isinstance(raw_attrs, list) else "not a list"
             raise IngestError(
                 f'"attributes" must be a list of {n} objects (one per vector), got {got}'
             )
-        attributes = []
+        records = []
         for i, item in enumerate(raw_attrs):
             if item is None:
                 item = {}
             if not isinstance(item, dict):
                 raise IngestError(f"attributes[{i}] must be an object or null")
-            attributes.append(
+            records.append(
                 {str(k): _attr_value(v, f"attributes[{i}]", k) for k, v in item.items()}
             )
+        attributes = columns_of(records)
         _check_named_attributes(attributes, options)
-    return ParsedRows(ids, vectors, attributes, None)
+    return Columns(ids, vectors, attributes)
 
 
-def _parse_records(records: list[dict], options: ParseOptions, where: Where) -> ParsedRows:
+def _parse_records(records: list[dict], options: ParseOptions, where: Where) -> Columns:
     if options.id_column is None:
         id_keys: tuple[str, ...] = ("string_id", "id")
     elif options.id_column == "":
@@ -214,7 +214,7 @@ def _parse_records(records: list[dict], options: ParseOptions, where: Where) -> 
         id_keys = (str(options.id_column),)
     ids: list[str | None] = []
     rows = []
-    attributes = []
+    attribute_rows = []
     for i, rec in enumerate(records):
         keys = [k for k in _DATA_KEYS if k in rec]
         if len(keys) != 1:
@@ -237,10 +237,11 @@ def _parse_records(records: list[dict], options: ParseOptions, where: Where) -> 
                     f'{where(i)}: {key!r} is given both as a record key and inside "attributes"'
                 )
             merged[key] = _attr_value(value, where(i), key)
-        attributes.append(merged)
+        attribute_rows.append(merged)
+    attributes = columns_of(attribute_rows)
     _check_named_attributes(attributes, options)
     vectors = _vectors(rows, options, where)
-    return ParsedRows(_check_ids(ids, where), vectors, attributes, None)
+    return Columns(_check_ids(ids, where), vectors, attributes)
 
 
 def _flat_column(key: str, position: int, series: pd.Series, where: Where) -> Column:
@@ -266,7 +267,7 @@ def _flat_column(key: str, position: int, series: pd.Series, where: Where) -> Co
     return Column(str(key), position, nums, missing, nonnumeric, raw=values)
 
 
-def _parse_flat(records: list[dict], options: ParseOptions, where: Where) -> ParsedRows:
+def _parse_flat(records: list[dict], options: ParseOptions, where: Where) -> Columns:
     """pandas-style ``orient="records"``: handled like a CSV file with a header.
     Columns follow the order in which keys first appear; a key absent from a record is missing."""
     # Count the columns before pandas builds one Series per key.

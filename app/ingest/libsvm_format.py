@@ -11,13 +11,13 @@ from sklearn.datasets import load_svmlight_file
 
 from .errors import IngestError
 from .limits import IngestLimits, check_rows, check_width, layout_of, too_wide
-from .types import ParsedRows, ParseOptions
+from .types import Columns, ParseOptions
 from .vectors import check_vector_dim, convert_vectors
 
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
-def parse_libsvm(raw: bytes, options: ParseOptions) -> ParsedRows:
+def parse_libsvm(raw: bytes, options: ParseOptions) -> Columns:
     """Fast path through scikit-learn; on any problem the slower line parser below runs, which
     either accepts the file (e.g. unsorted indices, which scikit-learn rejects) or raises an
     IngestError naming the offending line."""
@@ -58,11 +58,9 @@ def parse_libsvm(raw: bytes, options: ParseOptions) -> ParsedRows:
     )
     vectors = convert_vectors(matrix, options.vector_type or "sparse")
     name = options.libsvm_label_name or "label"
-    if np.all(labels == np.round(labels)):
-        attributes = [{name: int(v)} for v in labels]
-    else:
-        attributes = [{name: float(v)} for v in labels]
-    return ParsedRows(ids=None, vectors=vectors, attributes=attributes, feature_names=None)
+    whole = np.all(labels == np.round(labels))
+    values = labels.astype(np.int64) if whole else labels.astype(np.float64)
+    return Columns(ids=None, vectors=vectors, attributes={name: values.tolist()})
 
 
 def _refuse_index(raw: bytes, layout: str, limits: IngestLimits, zero_based: bool) -> None:

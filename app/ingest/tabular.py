@@ -1,7 +1,7 @@
 """Shared column logic for CSV files and flat JSON records.
 
 Each input column is described by a :class:`Column`; :func:`assemble` decides which columns
-hold ids, attributes and vector components and builds the :class:`ParsedRows`.
+hold ids, attributes and vector components and builds the :class:`Columns`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pandas as pd
 from .errors import IngestError
 from .ids import id_problem
 from .limits import check_rows, check_width, layout_of, too_wide
-from .types import ParsedRows, ParseOptions
+from .types import Columns, ParseOptions
 from .vectors import check_vector_dim, convert_vectors
 
 Where = Callable[[int], str]
@@ -152,8 +152,8 @@ def _example(column: Column, where: Where) -> str:
 
 def assemble(
     columns: list[Column], *, named: bool, options: ParseOptions, where: Where, n_rows: int
-) -> ParsedRows:
-    """Build ParsedRows from classified columns.
+) -> Columns:
+    """Build Columns from classified columns.
 
     ``named`` says whether column names came from the input (CSV header / JSON keys).
     """
@@ -292,18 +292,9 @@ def assemble(
         attr_columns.append((col.name, attribute_values(col, True)))
     for col in auto_attrs:
         attr_columns.append((col.name, attribute_values(col, False)))
-    if attr_columns:
-        names = [name for name, _ in attr_columns]
-        attributes = [
-            dict(zip(names, row, strict=True))
-            for row in zip(*(vals for _, vals in attr_columns), strict=True)
-        ]
-    else:
-        attributes = [{} for _ in range(n_rows)]
-
-    return ParsedRows(
+    return Columns(
         ids=ids,
         vectors=vectors,
-        attributes=attributes,
+        attributes=dict(attr_columns),
         feature_names=[c.name for c in vector_cols] if named else None,
     )

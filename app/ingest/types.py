@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -11,21 +12,51 @@ from .limits import IngestLimits
 
 
 @dataclass
-class ParsedRows:
-    """Rows of vectors with optional string ids and per-row attributes."""
+class Columns:
+    """Rows in columnar form, the one representation from parser to storage to engine: a block
+    of vectors, optional string ids, and attribute columns.
+
+    A missing value is NaN in a dense vector block, an absent entry in a sparse one, and None in
+    an attribute column.
+    """
 
     ids: list[str] | None
-    """None when the input carried no ids (the caller auto-generates them)."""
+    """None when the input carried no ids (they are assigned when the rows are stored)."""
     vectors: np.ndarray | sparse.csr_matrix
-    """float32, shape (n, d). In dense arrays NaN marks a missing value."""
-    attributes: list[dict]
-    """One dict per row; values are str, int, float or None; {} when a row has none."""
-    feature_names: list[str] | None
+    """float32, shape (n, d)."""
+    attributes: dict[str, list] = field(default_factory=dict)
+    """Attribute name -> one value per row (str, int, float or None)."""
+    feature_names: list[str] | None = None
     """Names of the d vector components when the input named them, else None."""
 
     @property
     def n(self) -> int:
         return int(self.vectors.shape[0])
+
+    def column(self, name: str) -> list | None:
+        """The values of an attribute, or of a named vector column (NaN -> None, whole numbers
+        as int); None when there is no such column."""
+        if name in self.attributes:
+            return list(self.attributes[name])
+        if self.feature_names and name in self.feature_names:
+            values = self.vectors[:, self.feature_names.index(name)]
+            values = values.toarray().ravel() if sparse.issparse(values) else np.asarray(values)
+            return [None if math.isnan(v) else (int(v) if v.is_integer() else v)
+                    for v in values.astype(float).tolist()]
+        return None
+
+    def available(self) -> list[str]:
+        """Every column name that :meth:`column` answers."""
+        return sorted(set(self.attributes) | set(self.feature_names or []))
+
+
+def columns_of(records: list[dict]) -> dict[str, list]:
+    """Per-row attribute objects as columns: a key absent from a row is None there. Keys keep
+    the order in which they first appear."""
+    names: dict[str, None] = {}
+    for record in records:
+        names.update(dict.fromkeys(record))
+    return {name: [record.get(name) for record in records] for name in names}
 
 
 @dataclass

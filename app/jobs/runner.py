@@ -21,7 +21,8 @@ from typing import Protocol
 
 from app.db.models import Job
 from app.db.session import Database
-from app.jobs.execute import fail, run_job
+from app.jobs.execute import run_job
+from app.jobs.state import fail
 
 log = logging.getLogger(__name__)
 

@@ -5,14 +5,15 @@ from sqlalchemy.orm import Session
 
 from app.db.models import Collection, Job, Model, User
 from app.errors import BadRequest, Conflict, NotFound
-from app.ingest import IngestError, ParseOptions, decode_file, parse_file
-from app.jobs.payload import pack
+from app.ingest import Columns, IngestError, ParseOptions, decode_file, parse_file
+from app.jobs.data_job import ingest_error
+from app.jobs.state import new_job, release
+from app.jobs.tables import prediction_features
 from app.services.collections import get_collection
-from app.services.data import FILE_FORMATS, IngestLimits, check_file_format, ingest_error
-from app.services.jobs import format_time, new_job, release_jobs
+from app.services.data import FILE_FORMATS, IngestLimits, check_file_format
+from app.services.jobs import format_time
 from app.services.model_cache import model_cache
 from app.services.names import check_attribute_name, check_name
-from app.services.tables import Table, prediction_features
 from app.storage.collections import read_collection
 
 TRAINING_MODES = ("high_speed", "balanced", "high_accuracy", "auto")
@@ -78,7 +79,7 @@ def start_training(session: Session, user: User, body, *, limits: dict | None = 
     }
     details = {"task_type": body.task_type, "model_name": body.model_name,
                "label_attribute": body.label_attribute}
-    job = new_job(session, user, kind="train", action="train_automl_model", payload=pack(meta),
+    job = new_job(session, user.id, kind="train", action="train_automl_model", meta=meta,
                   project_id=collection.project_id, collection_id=collection.id,
                   details=details)
     session.add(Model(
@@ -102,7 +103,7 @@ def get_model(session: Session, user: User, project_name: str, collection_name: 
     return model
 
 
-def _inline_table(body, model: Model, limits: IngestLimits) -> Table:
+def _inline_table(body, model: Model, limits: IngestLimits) -> Columns:
     """The file of a predict request, parsed: the format in any case or an alias (not binary),
     within the server's limits. A model on named columns needs them numeric; for one on unnamed
     vectors, a text column that leaves the file short is named in the error."""
@@ -122,20 +123,16 @@ def _inline_table(body, model: Model, limits: IngestLimits) -> Table:
         ))
     except IngestError as err:
         raise ingest_error(err) from err
-    attributes: dict[str, list] = {}
-    for name in {k for row in rows.attributes for k in row}:
-        attributes[name] = [row.get(name) for row in rows.attributes]
-    return Table(vectors=rows.vectors, feature_names=rows.feature_names, attributes=attributes)
+    return rows
 
 
 def predict(session: Session, user: User, body, *, limits: IngestLimits) -> dict:
     model = get_model(session, user, body.project_name, body.collection_name, body.model_name)
     if body.prediction_dataset:
         source = get_collection(session, user, body.project_name, body.prediction_dataset)
-        data = read_collection(session, source)
-        if data.n == 0:
+        table = read_collection(session, source)
+        if table.n == 0:
             raise BadRequest(f"prediction dataset '{source.name}' has no data")
-        table = Table(data.vectors, data.feature_names, data.attributes)
     elif body.file_data:
         table = _inline_table(body, model, limits)
     else:
@@ -188,5 +185,5 @@ def delete_model(session: Session, user: User, body) -> None:
                       ready=False)
     model_cache.drop(session, [model])
     if model.job_id is not None:
-        release_jobs(session, Job.id == model.job_id, "cancelled: the model was deleted")
+        release(session, Job.id == model.job_id, "cancelled: the model was deleted")
     session.delete(model)

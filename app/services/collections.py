@@ -5,7 +5,7 @@ from sqlalchemy.orm import Session
 
 from app.db.models import Collection, Job, Model, Project, User
 from app.errors import BadRequest, NotFound
-from app.services.jobs import release_jobs
+from app.jobs.state import release
 from app.services.model_cache import forget_models
 from app.services.names import check_name
 from app.services.projects import get_project
@@ -69,7 +69,7 @@ def init_collection(
 def delete_collection(session: Session, user: User, project_name: str, name: str) -> None:
     collection = get_collection(session, user, project_name, name)
     forget_models(session, Model.collection_id == collection.id)
-    release_jobs(session, Job.collection_id == collection.id,
+    release(session, Job.collection_id == collection.id,
                  "cancelled: the dataset was deleted")
     session.delete(collection)
 

@@ -1,35 +1,14 @@
-"""Async jobs as users see them: creation, ownership and the status views."""
+"""Async jobs as users see them: ownership, the status views, cancelling (the transitions
+themselves are `app.jobs.state`'s)."""
 
-import secrets
 from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.db.models import Job, Model, User, utcnow
+from app.db.models import Job, Model, User
 from app.errors import Conflict, NotFound
-
-
-def new_job(
-    session: Session, user: User, *, kind: str, action: str, payload: bytes,
-    project_id: int | None, collection_id: int | None, details: dict | None = None,
-) -> Job:
-    """`details` are fields every status of the job reports (a training's model name...)."""
-    job = Job(
-        id=f"{action}-{secrets.token_hex(12)}",
-        user_id=user.id,
-        kind=kind,
-        action=action,
-        project_id=project_id,
-        collection_id=collection_id,
-        status="pending",
-        payload=payload,
-        result=details,
-        created_at=utcnow(),
-    )
-    session.add(job)
-    session.flush()
-    return job
+from app.jobs.state import cancel
 
 
 def get_job(session: Session, user: User, job_id: object) -> Job:
@@ -82,53 +61,11 @@ def status_view(session: Session, job: Job) -> dict:
     return view
 
 
-def finish_job(job: Job, result: dict | None) -> None:
-    job.status = "finished"
-    job.progress = 1.0
-    job.step = None
-    job.result = {**(job.result or {}), **(result or {})}
-    job.finished_at = utcnow()
-    job.payload = None  # its input is applied; keep the database small
-
-
-def still_ours(job: Job | None, attempt: int) -> bool:
-    """True when `job` is still claimed by run `attempt` (not failed, cancelled, re-claimed)."""
-    return job is not None and job.status == "in_progress" and job.attempts == attempt
-
-
-CANCELLED = "cancelled by the user"
-OPEN = ("pending", "in_progress")
-
-
 def cancel_job(session: Session, user: User, job_id: object) -> dict:
     """Cancel a queued or running job (an extension). It ends at once as failed; a worker still
     running it stops at its next progress report and its result is discarded."""
     job = get_job(session, user, job_id)
     if job.status in ("finished", "failed"):
         raise Conflict(f"job {job.id!r} has already {job.status}; nothing to cancel")
-    job.cancel_requested = True
-    job.status = "failed"
-    job.error = CANCELLED
-    job.finished_at = utcnow()
-    if job.kind == "train":
-        model = session.scalar(select(Model).where(Model.job_id == job.id))
-        if model is not None:
-            model.status = "failed"
+    cancel(session, job)
     return {"success": True, "job_id": job.id, "status": job.status, "error": job.error}
-
-
-def release_jobs(session: Session, owner: ColumnElement[bool], reason: str) -> None:
-    """Before a dataset, project or model is deleted: its open jobs (those matching `owner`) end
-    as failed with `reason` (a worker running one stops at its next progress report), and every
-    job is detached from what is deleted, so that a client polling its job id still reads how it
-    ended instead of a 404."""
-    now = utcnow()
-    session.execute(
-        update(Job).where(owner, Job.status.in_(OPEN))
-        .values(status="failed", cancel_requested=True, error=reason, finished_at=now,
-                payload=None)
-        .execution_options(synchronize_session=False))
-    session.execute(
-        update(Job).where(owner).values(project_id=None, collection_id=None)
-        .execution_options(synchronize_session=False))
-    session.expire_all()

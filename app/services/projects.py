@@ -5,7 +5,7 @@ from sqlalchemy.orm import Session
 
 from app.db.models import Collection, Job, Model, Project, User
 from app.errors import NotFound
-from app.services.jobs import release_jobs
+from app.jobs.state import release
 from app.services.model_cache import forget_models
 from app.services.names import check_name
 from app.services.unique import insert_unique
@@ -32,7 +32,7 @@ def delete_project(session: Session, user: User, name: str) -> None:
     project = get_project(session, user, name)
     forget_models(session, Model.collection_id.in_(
         select(Collection.id).where(Collection.project_id == project.id)))
-    release_jobs(session, Job.project_id == project.id, "cancelled: the project was deleted")
+    release(session, Job.project_id == project.id, "cancelled: the project was deleted")
     session.delete(project)
 
 

@@ -4,8 +4,6 @@ Writers take the collection's row lock (`lock_collection`) so that id checks and
 concurrent jobs never interleave; readers see only committed chunks.
 """
 
-from dataclasses import dataclass
-
 import numpy as np
 import scipy.sparse as sp
 from sqlalchemy import select, update
@@ -13,22 +11,10 @@ from sqlalchemy.orm import Session, undefer
 
 from app.db.models import Chunk, Collection
 from app.errors import BadRequest
-from app.ingest import ParsedRows
+from app.ingest import Columns
 from app.storage import codec
 
 MAX_IDS_IN_MESSAGE = 5
-
-
-@dataclass
-class CollectionData:
-    ids: list[str]
-    vectors: np.ndarray | sp.csr_matrix
-    attributes: dict[str, list]
-    feature_names: list[str] | None
-
-    @property
-    def n(self) -> int:
-        return len(self.ids)
 
 
 def lock_collection(session: Session, collection_id: int) -> Collection | None:
@@ -57,7 +43,7 @@ def live_ids(session: Session, collection: Collection) -> list[str]:
 
 
 def _append_chunk(session: Session, collection: Collection, kind: str, ids: list[str],
-                  vectors=None, attributes: list[dict] | None = None) -> None:
+                  vectors=None, attributes: dict[str, list] | None = None) -> None:
     session.add(
         Chunk(
             collection_id=collection.id,
@@ -77,7 +63,7 @@ def _quote(ids) -> str:
     return shown + (", ..." if len(ids) > MAX_IDS_IN_MESSAGE else "")
 
 
-def _fit_to_collection(collection: Collection, rows: ParsedRows):
+def _fit_to_collection(collection: Collection, rows: Columns):
     """Return the vectors in the collection's layout, or raise BadRequest saying why not."""
     vectors = rows.vectors
     width = vectors.shape[1]
@@ -115,7 +101,7 @@ def _fit_to_collection(collection: Collection, rows: ParsedRows):
     return csr
 
 
-def _assign_ids(collection: Collection, rows: ParsedRows, alive: set[str]) -> list[str]:
+def _assign_ids(collection: Collection, rows: Columns, alive: set[str]) -> list[str]:
     if rows.ids is None:
         ids, ordinal = [], collection.next_auto_id
         while len(ids) < rows.n:
@@ -141,7 +127,7 @@ def _assign_ids(collection: Collection, rows: ParsedRows, alive: set[str]) -> li
     return ids
 
 
-def append_rows(session: Session, collection: Collection, rows: ParsedRows) -> int:
+def append_rows(session: Session, collection: Collection, rows: Columns) -> int:
     """Append one batch; all of it or nothing. The caller holds the collection lock."""
     vectors = _fit_to_collection(collection, rows)
     ids = _assign_ids(collection, rows, set(live_ids(session, collection)))
@@ -151,11 +137,7 @@ def append_rows(session: Session, collection: Collection, rows: ParsedRows) -> i
         if collection.num_vectors == 0:
             collection.feature_names = list(rows.feature_names)
     names = list(collection.attribute_names or [])
-    for row in rows.attributes:
-        for key in row:
-            if key not in names:
-                names.append(key)
-    collection.attribute_names = names
+    collection.attribute_names = names + [k for k in rows.attributes if k not in names]
     _append_chunk(session, collection, "rows", ids, vectors, rows.attributes)
     collection.num_vectors += len(ids)
     return len(ids)
@@ -189,14 +171,13 @@ def set_attribute(session: Session, collection: Collection, name: str, values: l
             raise BadRequest(
                 f"{len(unknown)} ids are not in the collection: {_quote(sorted(unknown))}")
         ids = [str(i) for i in ids]
-    _append_chunk(session, collection, "attributes", ids,
-                  attributes=[{name: v} for v in values])
+    _append_chunk(session, collection, "attributes", ids, attributes={name: list(values)})
     if name not in (collection.attribute_names or []):
         collection.attribute_names = list(collection.attribute_names or []) + [name]
     return len(ids)
 
 
-def read_collection(session: Session, collection: Collection) -> CollectionData:
+def read_collection(session: Session, collection: Collection) -> Columns:
     """All live rows in insertion order, with tombstones and attribute chunks applied."""
     chunks = session.scalars(
         select(Chunk)
@@ -242,7 +223,7 @@ def read_collection(session: Session, collection: Collection) -> CollectionData:
             values.extend(columns.get(name, [None] * len(ids)))
         all_ids.extend(ids)
         vectors.append(block_vectors)
-    return CollectionData(
+    return Columns(
         ids=all_ids,
         vectors=_stack(collection, vectors),
         attributes=attributes,

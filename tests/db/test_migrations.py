@@ -105,3 +105,34 @@ def test_sqlite_upgrade_keeps_rows_and_never_reuses_ids(tmp_path):
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
     assert new_id == 3
     db.dispose()
+
+
+def test_upgrade_moves_a_waiting_jobs_input_apart(tmp_path):
+    """0003: a job still waiting keeps its input, now in job_inputs (the old zip's meta.json as
+    part "meta"); a finished job's leftover input is dropped."""
+    import io
+    import zipfile
+
+    import orjson
+
+    from app.jobs.inputs import read_inputs
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        zf.writestr("meta.json", orjson.dumps({"ids": ["a"]}))
+        zf.writestr("file", b"1,2\n")
+    db = Database(f"sqlite:///{tmp_path / 'm.db'}")
+    _upgrade_to(db, "0002")
+    with db.engine.begin() as connection:
+        connection.execute(text("INSERT INTO users (id, name) VALUES (1, 'u')"))
+        for job_id, status in (("waiting", "pending"), ("done", "finished")):
+            connection.execute(text(
+                "INSERT INTO jobs (id, user_id, kind, action, status, progress, attempts, "
+                "cancel_requested, payload) VALUES (:id, 1, 'data', 'upload', :status, 0, 0, 0, "
+                ":payload)"), {"id": job_id, "status": status, "payload": buffer.getvalue()})
+    upgrade(db)
+    assert differences(db) == []
+    with db.session() as session:
+        assert read_inputs(session, "waiting") == ({"ids": ["a"]}, {"file": b"1,2\n"})
+        assert read_inputs(session, "done") == ({}, {})
+    db.dispose()

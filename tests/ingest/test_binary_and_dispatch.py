@@ -14,7 +14,7 @@ def test_binary_roundtrip(gz):
     rows = roundtrip(values.tobytes(), gz=gz, file_format="binary", vector_dim=4)
     assert rows.vectors.dtype == np.float32 and rows.vectors.shape == (3, 4)
     assert np.array_equal(rows.vectors, values, equal_nan=True)
-    assert rows.ids is None and rows.attributes == [{}, {}, {}]
+    assert rows.ids is None and rows.attributes == {}
 
 
 def test_binary_sparse_conversion():

@@ -18,18 +18,14 @@ def test_csv_roundtrip_with_and_without_gzip(gz):
     assert rows.vectors.dtype == np.float32
     assert rows.vectors[0].tolist() == [1.5, 2.0]
     assert np.isnan(rows.vectors[1, 0])
-    assert rows.attributes == [
-        {"label": 1, "color": "red"},
-        {"label": 0, "color": "blue"},
-        {"label": 1, "color": None},
-    ]
+    assert rows.attributes == {"label": [1, 0, 1], "color": ["red", "blue", None]}
 
 
 def test_no_header_detected_for_all_numeric_file():
     rows = parse(b"1,2,3\n4,5,6\n", file_format="csv")
     assert rows.ids is None and rows.feature_names is None
     assert rows.vectors.tolist() == [[1, 2, 3], [4, 5, 6]]
-    assert rows.attributes == [{}, {}]
+    assert rows.attributes == {}
 
 
 def test_header_detected_over_numeric_column():
@@ -39,19 +35,19 @@ def test_header_detected_over_numeric_column():
 
 def test_header_detected_when_every_first_cell_is_text():
     rows = parse(b"a,b,c\nx,1,2\n", file_format="csv")
-    assert rows.feature_names == ["b", "c"] and rows.attributes == [{"a": "x"}]
+    assert rows.feature_names == ["b", "c"] and rows.attributes == {"a": ["x"]}
 
 
 def test_first_row_with_text_in_text_column_is_data():
     rows = parse(b"red,1,2\nblue,3,4\n", file_format="csv")
     assert rows.feature_names is None
-    assert rows.attributes == [{"column_0": "red"}, {"column_0": "blue"}]
+    assert rows.attributes == {"column_0": ["red", "blue"]}
 
 
 def test_has_field_names_false_forces_data_row():
     rows = parse(b"x,1\n2,3\n", file_format="csv", has_field_names=False, attribute_columns=["0"])
     assert rows.n == 2 and rows.feature_names is None
-    assert rows.attributes == [{"column_0": "x"}, {"column_0": "2"}]
+    assert rows.attributes == {"column_0": ["x", "2"]}
 
 
 def test_has_field_names_true_with_numeric_header():
@@ -78,19 +74,18 @@ def test_explicit_attributes_keep_numbers():
     raw = b"a,n,x,big\n1,3,2.5,123456789012345678901\n2,,1,1\n"
     rows = parse(raw, file_format="csv", attribute_columns=["n", "x", "big"])
     assert rows.feature_names == ["a"]
-    assert rows.attributes[0] == {"n": 3, "x": 2.5, "big": 123456789012345678901}
-    assert rows.attributes[1] == {"n": None, "x": 1.0, "big": 1}
-    assert isinstance(rows.attributes[1]["x"], float)
+    assert rows.attributes == {"n": [3, None], "x": [2.5, 1.0], "big": [123456789012345678901, 1]}
+    assert isinstance(rows.attributes["x"][1], float)
 
 
 def test_explicit_attribute_with_text_is_string():
     rows = parse(b"a,z\n1,07\n2,x\n", file_format="csv", attribute_columns=["z"])
-    assert [r["z"] for r in rows.attributes] == ["07", "x"]
+    assert rows.attributes["z"] == ["07", "x"]
 
 
 def test_auto_attribute_values_are_strings():
     rows = parse(b"a,mixed\n1,5\n2,five\n", file_format="csv")
-    assert [r["mixed"] for r in rows.attributes] == ["5", "five"]
+    assert rows.attributes["mixed"] == ["5", "five"]
 
 
 def test_missing_markers_and_quotes_crlf_bom():
@@ -98,7 +93,7 @@ def test_missing_markers_and_quotes_crlf_bom():
     rows = parse(raw, file_format="csv")
     assert rows.feature_names == ["a", "b, c"]
     assert np.isnan(rows.vectors[0, 1]) and rows.vectors[1, 1] == 3
-    assert [r["d"] for r in rows.attributes] == ['x "q"', None]
+    assert rows.attributes["d"] == ['x "q"', None]
 
 
 def test_multiline_quoted_field_and_line_numbers():
@@ -114,7 +109,7 @@ def test_trailing_comma_column_is_ignored():
 
 def test_true_false_text_kept_as_written():
     rows = parse(b"a,flag\n1,True\n2,no\n", file_format="csv")
-    assert [r["flag"] for r in rows.attributes] == ["True", "no"]
+    assert rows.attributes["flag"] == ["True", "no"]
 
 
 def test_sparse_vector_type_converts():
@@ -199,4 +194,4 @@ def test_large_csv_is_fast():
 
 def test_auto_id_column_not_used_when_listed_as_attribute():
     rows = parse(b"id,a\nx,1\ny,2\n", file_format="csv", attribute_columns=["id"])
-    assert rows.ids is None and rows.attributes == [{"id": "x"}, {"id": "y"}]
+    assert rows.ids is None and rows.attributes == {"id": ["x", "y"]}

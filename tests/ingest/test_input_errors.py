@@ -31,14 +31,14 @@ def test_a_declared_column_keeps_its_text():
     raw = (AGES + "twenty,170,1\n").encode()
     for option in ({"attribute_columns": ["age"]}, {"label_column": "age"}):
         rows = parse(raw, file_format="csv", **option)
-        assert rows.attributes[-1]["age"] == "twenty" and rows.attributes[0]["age"] == "20"
+        assert rows.attributes["age"][-1] == "twenty" and rows.attributes["age"][0] == "20"
 
 
 def test_a_mostly_text_column_is_still_an_attribute():
     raw = b"ticket,fare\nA/5 21171,7.25\nPC 17599,71.3\n113803,53.1\nSTON/O2,7.9\n"
     rows = parse(raw, file_format="csv")
     assert rows.feature_names == ["fare"]
-    assert [a["ticket"] for a in rows.attributes] == ["A/5 21171", "PC 17599", "113803",
+    assert rows.attributes["ticket"] == ["A/5 21171", "PC 17599", "113803",
                                                       "STON/O2"]
 
 
@@ -70,7 +70,7 @@ def test_optional_names_are_skipped_for_a_headerless_file():
     raw = b"0.5,1.5,2.5\n3.5,4.5,5.5\n"
     rows = parse(raw, file_format="csv", has_field_names=False, optional_columns=True,
                  attribute_columns=["color", "label"])
-    assert rows.vectors.shape == (2, 3) and rows.attributes == [{}, {}]
+    assert rows.vectors.shape == (2, 3) and rows.attributes == {}
     assert np.allclose(rows.vectors[1], [3.5, 4.5, 5.5])
     # detected as headerless too
     rows = parse(raw, file_format="csv", optional_columns=True, attribute_columns=["label"])
@@ -109,5 +109,5 @@ def test_id_problem():
 def test_json_records_may_lack_optional_attributes():
     raw = json.dumps([{"data": [1, 2]}, {"data": [3, 4], "color": "red"}]).encode()
     rows = parse(raw, file_format="json", optional_columns=True, attribute_columns=["label"])
-    assert rows.n == 2 and rows.attributes == [{}, {"color": "red"}]
+    assert rows.n == 2 and rows.attributes == {"color": [None, "red"]}
     assert "label" in error_of(parse, raw, file_format="json", attribute_columns=["label"])

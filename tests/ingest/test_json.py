@@ -16,14 +16,14 @@ def test_records_roundtrip(gz):
     rows = roundtrip(orjson.dumps(RECORDS), gz=gz, file_format="json", vector_dim=3)
     assert rows.ids == ["a", "b"]
     assert np.isnan(rows.vectors[0, 2]) and rows.vectors[1].tolist() == [3, 4, 5]
-    assert rows.attributes == [{"label": "1"}, {"label": "0", "n": 2}]
+    assert rows.attributes == {"label": ["1", "0"], "n": [None, 2]}
     assert rows.feature_names is None
 
 
 def test_records_aliases_and_extra_keys_become_attributes():
     raw = orjson.dumps([{"id": 7, "vector": [1.0], "label": True, "city": "x"}])
     rows = parse(raw, file_format="json")
-    assert rows.ids == ["7"] and rows.attributes == [{"label": "true", "city": "x"}]
+    assert rows.ids == ["7"] and rows.attributes == {"label": ["true"], "city": ["x"]}
 
 
 @pytest.mark.parametrize("gz", [False, True])
@@ -40,12 +40,12 @@ def test_batch_body():
         "attributes": [{"label": "1"}, None],
     }
     rows = parse(orjson.dumps(body), file_format="json", vector_dim=2)
-    assert rows.ids == ["x", "y"] and rows.attributes == [{"label": "1"}, {}]
+    assert rows.ids == ["x", "y"] and rows.attributes == {"label": ["1", None]}
 
 
 def test_batch_body_without_ids_or_attributes():
     rows = parse(orjson.dumps({"data": [[1, 2], [3, 4]]}), file_format="json")
-    assert rows.ids is None and rows.attributes == [{}, {}]
+    assert rows.ids is None and rows.attributes == {}
 
 
 def test_sparse_records_and_inferred_sparse_layout():
@@ -71,18 +71,18 @@ def test_flat_records_like_a_csv_with_header(gz):
     assert rows.ids == ["r1", "r2"]
     assert rows.feature_names == ["f1", "f2", "late"]
     assert np.isnan(rows.vectors[0, 1]) and np.isnan(rows.vectors[0, 2])
-    assert rows.attributes == [{"label": "a", "color": "red"}, {"label": "b", "color": None}]
+    assert rows.attributes == {"label": ["a", "b"], "color": ["red", None]}
 
 
 def test_flat_json_lines_and_explicit_numeric_attribute():
     raw = b'{"a": 1, "n": 5}\n{"a": 2, "n": 6.5}\n'
     rows = parse(raw, file_format="json", attribute_columns=["n"])
-    assert rows.feature_names == ["a"] and rows.attributes == [{"n": 5.0}, {"n": 6.5}]
+    assert rows.feature_names == ["a"] and rows.attributes == {"n": [5.0, 6.5]}
 
 
 def test_flat_record_strings_are_never_numbers():
     rows = parse(orjson.dumps([{"a": 1, "zip": "02139"}]), file_format="json")
-    assert rows.attributes == [{"zip": "02139"}]
+    assert rows.attributes == {"zip": ["02139"]}
 
 
 def test_errors_json():

@@ -13,7 +13,7 @@ def test_libsvm_roundtrip_one_based(gz):
     assert sparse.isspmatrix_csr(rows.vectors) and rows.vectors.dtype == np.float32
     assert rows.vectors.shape == (3, 3)
     assert rows.vectors.toarray().tolist() == [[0.5, 0, 2], [0, 1.5, 0], [0, 0, 0]]
-    assert rows.attributes == [{"label": 1}, {"label": 0}, {"label": -1}]
+    assert rows.attributes == {"label": [1, 0, -1]}
     assert rows.ids is None and rows.feature_names is None
 
 
@@ -31,7 +31,7 @@ def test_float_labels_dense_and_vector_dim():
         libsvm_label_name="y",
     )
     assert isinstance(rows.vectors, np.ndarray) and rows.vectors.shape == (2, 6)
-    assert rows.attributes == [{"y": 0.5}, {"y": 2.0}]
+    assert rows.attributes == {"y": [0.5, 2.0]}
 
 
 def test_unsorted_indices_are_accepted():

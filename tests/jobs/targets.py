@@ -6,9 +6,8 @@ import signal
 
 from app.db.models import Job
 from app.db.session import Database
-from app.jobs.execute import claim
 from app.jobs.runner import _run_in_process
-from app.services.jobs import finish_job
+from app.jobs.state import claim, finish
 
 
 def _die() -> None:
@@ -30,7 +29,7 @@ def scripted(database_url: str, job_id: str) -> None:
         raise RuntimeError("the database went away")
     with db.session() as session:
         job = session.get(Job, job_id)
-        finish_job(job, {"pid": os.getpid(), "attempt": attempt})
+        finish(session, job, {"pid": os.getpid(), "attempt": attempt})
     db.dispose()
 
 

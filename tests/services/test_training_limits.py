@@ -1,4 +1,4 @@
-"""The training job's limits travel in its payload (`meta["limits"]`) and are checked before
+"""The training job's limits travel in its input (`meta["limits"]`) and are checked before
 anything is fitted: past one, the job fails at once saying what to change."""
 
 from types import SimpleNamespace
@@ -11,10 +11,9 @@ from app.automl import Limits
 from app.config import TRAIN_MEMORY_FRACTION, machine_memory_bytes
 from app.db.models import Job, Model, User
 from app.db.session import Database
+from app.jobs import training_job as training
 from app.jobs.execute import run_job
-from app.jobs.payload import pack, unpack
 from app.main import create_app
-from app.services import training
 from app.services.automl import start_training
 from tests.conftest import Client, make_settings
 
@@ -57,14 +56,7 @@ def _run_training(tmp_path, labels: list, limits: dict | None) -> tuple[Job, Mod
                 label_attribute="label", categorical_features=None,
                 train_categorical_features=None, validation_dataset=None, time_budget=3,
                 seed=None)
-            job = start_training(session, user, body)
-            meta, blobs = unpack(job.payload)
-            if limits is None:
-                meta.pop("limits", None)
-            else:
-                meta["limits"] = limits
-            job.payload = pack(meta, blobs)
-            job_id = job.id
+            job_id = start_training(session, user, body, limits=limits).id
         run_job(db, job_id)
         with db.session() as session:
             job = session.get(Job, job_id)

@@ -8,7 +8,7 @@ from app.db.migrate import upgrade
 from app.db.models import Project, User
 from app.db.session import Database
 from app.errors import BadRequest
-from app.ingest import ParsedRows
+from app.ingest import Columns, columns_of
 from app.services.collections import create_collection
 from app.storage.collections import (
     append_rows,
@@ -40,8 +40,8 @@ def make(db, vector_type="dense", dim=2):
 
 
 def rows(ids, values, attributes=None, names=None):
-    return ParsedRows(ids=ids, vectors=np.asarray(values, dtype=np.float32),
-                      attributes=attributes or [{} for _ in values], feature_names=names)
+    return Columns(ids=ids, vectors=np.asarray(values, dtype=np.float32),
+                   attributes=columns_of(attributes or []), feature_names=names)
 
 
 def test_append_delete_reinsert_and_attributes_replay_in_order(db):
@@ -99,8 +99,8 @@ def test_sparse_collection_grows_to_the_widest_row(db):
     cid = make(db, "sparse", None)
     with db.session() as session:
         c = lock_collection(session, cid)
-        append_rows(session, c, ParsedRows(["a"], sp.csr_matrix([[0, 1.0]]), [{}], None))
-        append_rows(session, c, ParsedRows(["b"], sp.csr_matrix([[0, 0, 0, 2.0]]), [{}], None))
+        append_rows(session, c, Columns(["a"], sp.csr_matrix([[0, 1.0]])))
+        append_rows(session, c, Columns(["b"], sp.csr_matrix([[0, 0, 0, 2.0]])))
         data = read_collection(session, c)
     assert sp.issparse(data.vectors) and data.vectors.shape == (2, 4)
     assert data.vectors.toarray().tolist() == [[0, 1, 0, 0], [0, 0, 0, 2]]

@@ -1,42 +1,16 @@
-"""Turning stored or uploaded rows into the engine's `Features`: where the label and the
+"""Turning stored or uploaded `Columns` into the engine's `Features`: where the label and the
 categorical features are found (an attribute, or a named vector column), and how prediction
-data is matched to the columns a model was trained on."""
+data is aligned by name to the columns a model was trained on (the one place that does)."""
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 
 from app.automl import Features
 from app.errors import BadRequest
-
-
-@dataclass
-class Table:
-    vectors: np.ndarray | sp.csr_matrix
-    feature_names: list[str] | None
-    attributes: dict[str, list]
-
-    @property
-    def n(self) -> int:
-        return self.vectors.shape[0]
-
-    def column(self, name: str) -> list | None:
-        """Values of an attribute, or of a named vector column (NaN → None); None if absent."""
-        if name in self.attributes:
-            return list(self.attributes[name])
-        if self.feature_names and name in self.feature_names:
-            j = self.feature_names.index(name)
-            values = self.vectors[:, j]
-            values = values.toarray().ravel() if sp.issparse(values) else np.asarray(values)
-            return [None if math.isnan(v) else (int(v) if v.is_integer() else v)
-                    for v in values.astype(float).tolist()]
-        return None
-
-    def available(self) -> list[str]:
-        return sorted(set(self.attributes) | set(self.feature_names or []))
+from app.ingest import Columns
 
 
 def is_missing(value) -> bool:
@@ -44,7 +18,7 @@ def is_missing(value) -> bool:
         isinstance(value, str) and not value.strip())
 
 
-def numeric_layout(table: Table, exclude: set[str]) -> tuple[Sequence[int], list[str], bool]:
+def numeric_layout(table: Columns, exclude: set[str]) -> tuple[Sequence[int], list[str], bool]:
     """Column indices and names of the numeric features: all vector columns except the named
     ones used as label or categorical feature. Unnamed columns get no names (the engine calls
     them f0, f1, ... by position): a sparse dataset may be 2**24 columns wide."""
@@ -67,7 +41,7 @@ def _take_columns(vectors, keep: Sequence[int]):
     return vectors[:, keep]
 
 
-def training_features(table: Table, label: str, categorical: list[str]):
+def training_features(table: Columns, label: str, categorical: list[str]):
     """Features, labels and the layout to remember, for the labelled rows of `table`."""
     labels = table.column(label)
     if labels is None:
@@ -90,7 +64,7 @@ def training_features(table: Table, label: str, categorical: list[str]):
     return features, [labels[i] for i in rows], layout
 
 
-def _numeric_column(table: Table, name: str) -> np.ndarray:
+def _numeric_column(table: Columns, name: str) -> np.ndarray:
     """A feature column that may be stored as an attribute: its values as floats, or a 400
     naming the first value that is not a number."""
     values = table.column(name)
@@ -105,7 +79,7 @@ def _numeric_column(table: Table, name: str) -> np.ndarray:
     return out
 
 
-def prediction_features(table: Table, layout: dict, categorical: list[str], label: str):
+def prediction_features(table: Columns, layout: dict, categorical: list[str], label: str):
     """Features in the model's column order and the true labels (None where absent).
 
     Named data is matched by name (extra columns such as ids are ignored); unnamed data must
@@ -128,7 +102,7 @@ def prediction_features(table: Table, layout: dict, categorical: list[str], labe
             # sparse rows only reach their highest index: the rest are implicit zeros
             v = sp.csr_matrix(table.vectors)
             widened = sp.csr_matrix((v.data, v.indices, v.indptr), shape=(table.n, width))
-            table = Table(widened, None, table.attributes)
+            table = Columns(None, widened, table.attributes)
             keep = range(width)
         if len(keep) != width:
             raise BadRequest(f"the prediction data has {len(keep)} numeric values per row but the "

@@ -10,9 +10,10 @@ from app.config import TRAIN_MEMORY_FRACTION, Settings, machine_memory_bytes
 from app.db.models import Collection, Job, Model, ModelArtifact
 from app.db.session import Database
 from app.errors import BadRequest
-from app.jobs.payload import unpack
-from app.services.jobs import finish_job, still_ours
-from app.services.tables import Table, prediction_features, training_features
+from app.ingest import Columns
+from app.jobs.inputs import read_meta
+from app.jobs.state import finish, still_ours
+from app.jobs.tables import prediction_features, training_features
 from app.storage.collections import read_collection
 
 log = logging.getLogger(__name__)
@@ -45,12 +46,11 @@ def volunteer_for_the_oom_killer() -> None:
         pass
 
 
-def _table(session, collection_id: int) -> tuple[Collection, Table]:
+def _table(session, collection_id: int) -> Columns:
     collection = session.get(Collection, collection_id)
     if collection is None:
         raise BadRequest("the dataset was deleted before training started")
-    data = read_collection(session, collection)
-    return collection, Table(data.vectors, data.feature_names, data.attributes)
+    return read_collection(session, collection)
 
 
 class JobAbandoned(BadRequest):
@@ -78,16 +78,17 @@ def _progress_writer(db: Database, job_id: str, attempt: int):
 
 def run_training_job(db: Database, job: Job, attempt: int) -> None:
     """Runs outside any long transaction; the model and the job's end are stored in one."""
-    meta, _ = unpack(job.payload)
+    with db.session() as session:
+        meta = read_meta(session, job.id)
     label, categorical = meta["label_attribute"], meta["categorical_features"]
     limits = training_limits(meta)
     volunteer_for_the_oom_killer()
     with db.session() as session:
-        collection, table = _table(session, job.collection_id)
+        table = _table(session, job.collection_id)
         features, labels, layout = training_features(table, label, categorical)
         validation = None
         if meta.get("validation_collection_id"):
-            _, valid_table = _table(session, meta["validation_collection_id"])
+            valid_table = _table(session, meta["validation_collection_id"])
             valid_x, valid_y = prediction_features(valid_table, layout, categorical, label)
             if valid_y is None or all(v is None for v in valid_y):
                 raise BadRequest(f"validation_dataset has no values for label '{label}'")
@@ -121,4 +122,4 @@ def run_training_job(db: Database, job: Job, attempt: int) -> None:
         model.leaderboard = result.leaderboard
         model.feature_importance = result.feature_importance
         session.merge(ModelArtifact(model_id=model.id, data=artifact))
-        finish_job(current, {"num_training_samples": features.n_rows})
+        finish(session, current, {"num_training_samples": features.n_rows})
