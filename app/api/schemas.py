@@ -9,13 +9,16 @@ stay wider than their schema so that the use cases keep answering with their own
 import re
 from typing import Annotated, Any, Literal
 
+import numpy as np
 from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainValidator,
     WithJsonSchema,
 )
+from pydantic_core import PydanticCustomError
 
 from app.config import Settings
 from app.ingest import FORMAT_ALIASES, MAX_ID_LENGTH, SUPPORTED_FORMATS
@@ -268,8 +271,17 @@ class AddDataRequest(CollectionRequest):
         None, description="The vector's attributes: strings, numbers, booleans or null")
 
 
+def _vector_rows(value: object) -> object:
+    """A list of vectors, or the float array a large body's dense rows were read into
+    (app/api/routing.py)."""
+    if isinstance(value, list | np.ndarray):
+        return value
+    raise PydanticCustomError("list_type", "Input should be a valid list")
+
+
 class AddDataBatchRequest(CollectionRequest):
-    data: Annotated[list, WithJsonSchema({"type": "array", "minItems": 1, "items": _VECTOR})] = (
+    data: Annotated[Any, PlainValidator(_vector_rows), WithJsonSchema(
+        {"type": "array", "minItems": 1, "items": _VECTOR})] = (
         Field(description="The vectors, each dense or in one of the sparse forms"))
     string_ids: Annotated[list | None, _nullable({"type": "array", "items": ID})] = Field(
         None, description=f"One id per vector (as many as data), unique in the dataset, each "

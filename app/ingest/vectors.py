@@ -68,6 +68,8 @@ def parse_vector_rows(
     kind = normalize_vector_type(vector_type) or "dense"
     check_vector_dim(vector_dim)
     if isinstance(rows, np.ndarray):
+        if kind == "dense" and rows.ndim == 2 and rows.dtype.kind == "f":
+            return _dense_block(rows, vector_dim, where, limits)
         rows = rows.tolist()
     if not isinstance(rows, list | tuple):
         raise IngestError("data must be a list of vectors")
@@ -147,6 +149,24 @@ def _parse_dense(
         values = np.array(rows, dtype=np.float64)
     except OverflowError:
         raise IngestError("a vector value is too large to be stored as float32") from None
+    return _finite_float32(values, where)
+
+
+def _dense_block(values: np.ndarray, vector_dim: int | None, where: Where,
+                 limits: IngestLimits | None) -> np.ndarray:
+    """Dense rows already parsed into one float array (a large JSON body's ``data``, read
+    straight into numbers): the checks of :func:`_parse_dense`, without a Python object per
+    value."""
+    n, width = values.shape
+    if n == 0:
+        raise IngestError("data is empty: send at least one vector")
+    check_rows(n, limits, "data")
+    check_width("dense", width, limits, f"{where(0)} has {width} values")
+    if vector_dim is not None and width != vector_dim:
+        raise IngestError(
+            f"{where(0)} has {width} values but the collection has vector_dim {vector_dim}")
+    if not width:
+        raise IngestError("the vectors have no values (every vector is an empty list)")
     return _finite_float32(values, where)
 
 
