@@ -171,14 +171,23 @@ def _dense_block(values: np.ndarray, vector_dim: int | None, where: Where,
 
 
 def _finite_float32(values: np.ndarray, where: Where) -> np.ndarray:
-    bad = np.isinf(values) | (np.abs(np.nan_to_num(values)) > _FLOAT32_MAX)
+    """float32 values, or an error naming the first one that is infinite or beyond float32's
+    range (NaN, a missing value, passes). Two passes over the data: the cast (beyond the range
+    it gives inf) and the check of its result; the original is looked at only where the cast
+    reached the largest float32 exactly."""
+    with np.errstate(over="ignore"):
+        cast = values.astype(np.float32)
+    bad = np.isinf(cast)
+    edge = np.abs(cast) == _FLOAT32_MAX
+    if edge.any():
+        bad |= edge & (np.abs(values) > _FLOAT32_MAX)
     if bad.any():
         i, j = (int(k) for k in np.argwhere(bad)[0])
         raise IngestError(
             f"{where(i)}[{j}] = {values[i, j]} is not a finite float32 number; "
             "vector values must be finite (use null/empty for a missing value)"
         )
-    return values.astype(np.float32)
+    return cast
 
 
 def _parse_index(raw: object, where: str) -> int:
