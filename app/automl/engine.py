@@ -12,8 +12,8 @@ from threadpoolctl import threadpool_limits
 from .ensemble import blend, greedy_selection, prune_by_cost
 from .errors import TrainingError
 from .features import FeatureEncoder, Features
-from .labels import LabelCodec, is_missing
-from .metrics import Scorer, classification_metrics, regression_metric, selection_scorer
+from .labels import LabelCodec, missing_mask
+from .metrics import Scorer, index_metrics, regression_metric, selection_scorer
 from .model import FittedModel, Member, default_threads
 from .models import FitContext, LGBMLearner
 from .portfolio import MODE_ALIASES, MODES, ModePlan, plan_for
@@ -51,7 +51,7 @@ class _Progress:
             self.callback(self.last, step)
 
 
-def _select_rows(X: Features, rows: list[int]) -> Features:
+def _select_rows(X: Features, rows: Sequence[int]) -> Features:
     index = np.asarray(rows, dtype=np.int64)
     numeric = X.numeric[index] if X.numeric is not None else None
     categorical = {
@@ -204,9 +204,7 @@ def _leaderboard(
 def _oof_metric(task: str, labels: LabelCodec, y: np.ndarray, pred: np.ndarray):
     if task == "regression":
         return regression_metric(y, pred)
-    return classification_metrics(
-        labels.decode(y), labels.decode(pred.argmax(axis=1)), pred, labels.classes_
-    )
+    return index_metrics(y, pred.argmax(axis=1), pred, len(labels.classes_))
 
 
 def train(
@@ -243,8 +241,8 @@ def _train(
     mode = _check_inputs(X, y, task, mode, time_budget)
     report(0.0, "preparing data")
 
-    labelled = [i for i, v in enumerate(y) if not is_missing(v)]
-    if not labelled:
+    labelled = np.flatnonzero(~missing_mask(y))
+    if not len(labelled):
         raise TrainingError("no labelled rows")
     if len(labelled) < len(y):
         X, y = _select_rows(X, labelled), [y[i] for i in labelled]
@@ -253,8 +251,8 @@ def _train(
     if len(y_enc) < 2:
         raise TrainingError("at least 2 labelled rows are needed to train")
     estimate = check_memory(X.numeric, len(X.categorical), len(labels.classes_), mode, limits)
-    encoder = FeatureEncoder().fit(X)
-    M = encoder.transform(X)
+    encoder = FeatureEncoder()
+    M = encoder.fit_transform(X)
     n_rows, n_classes = M.shape[0], len(labels.classes_)
     ctx = FitContext(task, n_classes, tuple(encoder.categorical_indices_), seed, threads)
 

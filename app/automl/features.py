@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
+from .columns import factorize
 from .errors import TrainingError
 
 # Only the most frequent categories of an attribute get a code; rarer ones are "missing".
@@ -79,6 +80,31 @@ def category_key(value) -> str | None:
     except (TypeError, ValueError):
         return None
     return str(value)
+
+
+_UNSET = object()
+
+
+def category_counts(values: Sequence, found=_UNSET) -> Counter:
+    """How often each category key occurs (None: missing), judged once per distinct value.
+    `found`: `factorize(values)`, when the caller has it."""
+    found = factorize(values) if found is _UNSET else found
+    if found is None:
+        return Counter(category_key(v) for v in values)
+    codes, uniques = found
+    counts: Counter = Counter()
+    present = codes[codes >= 0]
+    for value, count in zip(uniques.tolist(), np.bincount(present, minlength=len(uniques)).tolist(),
+                            strict=True):
+        counts[category_key(value)] += count
+    if len(present) < len(codes):
+        counts[None] += len(codes) - len(present)
+    return counts
+
+
+def _given(factorized: dict | None, name: str) -> tuple:
+    """The arguments that pass on a column's known factorisation, if any."""
+    return (factorized[name],) if factorized is not None and name in factorized else ()
 
 
 def _numeric_block(X: Features) -> np.ndarray | sp.csr_matrix:
@@ -221,7 +247,12 @@ def _kept_columns_of(block) -> list[int]:
 class FeatureEncoder:
     """Learns the training feature layout and maps any `Features` with it to a matrix."""
 
-    def fit(self, X: Features) -> FeatureEncoder:
+    def fit_transform(self, X: Features):
+        """`fit(X)` then `transform(X)`, hashing each categorical column once."""
+        factorized = {name: factorize(values) for name, values in X.categorical.items()}
+        return self.fit(X, factorized).transform(X, factorized)
+
+    def fit(self, X: Features, factorized: dict | None = None) -> FeatureEncoder:
         block = _numeric_block(X)
         names = X.numeric_names if X.numeric_names is not None else []
         if len(names) and len(names) != block.shape[1]:
@@ -240,7 +271,7 @@ class FeatureEncoder:
                 raise TrainingError(
                     f"categorical attribute '{name}' has {len(values)} values for {X.n_rows} rows"
                 )
-            counts = Counter(category_key(v) for v in values)
+            counts = category_counts(values, *_given(factorized, name))
             has_missing = counts.pop(None, 0) > 0
             ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_CATEGORIES]
             self.categories_[str(name)] = [key for key, _ in ranked]
@@ -306,9 +337,19 @@ class FeatureEncoder:
             block = take_columns(block, [position[name] for name in self.names_])
         return block
 
-    def encode_category(self, name: str, values: Sequence) -> np.ndarray:
-        """Category codes of one attribute (float, NaN for missing or unseen)."""
+    def encode_category(self, name: str, values: Sequence, found=_UNSET) -> np.ndarray:
+        """Category codes of one attribute (float, NaN for missing or unseen); `found`:
+        `factorize(values)`, when the caller has it."""
         lookup = self._codes[name]
+        found = factorize(values) if found is _UNSET else found
+        if found is not None:
+            codes, uniques = found
+            table = np.full(len(uniques) + 1, np.nan)  # the last entry: missing (code -1)
+            for k, value in enumerate(uniques.tolist()):
+                code = lookup.get(category_key(value))
+                if code is not None:
+                    table[k] = code
+            return table[codes]
         out = np.empty(len(values), dtype=np.float64)
         cache: dict[str, float] = {}
         for i, value in enumerate(values):
@@ -321,8 +362,9 @@ class FeatureEncoder:
                 cache[value] = out[i]
         return out
 
-    def transform(self, X: Features):
-        """Encoded matrix (dense ndarray or csr) with the fitted layout."""
+    def transform(self, X: Features, factorized: dict | None = None):
+        """Encoded matrix (dense ndarray or csr) with the fitted layout. `factorized`: what
+        `factorize` gave for some of the categorical columns, to reuse."""
         missing = [name for name in self.kept_categorical_ if name not in X.categorical]
         if missing:
             raise ValueError(f"categorical attributes missing from the data: {missing}")
@@ -336,7 +378,7 @@ class FeatureEncoder:
                 raise ValueError(
                     f"categorical attribute '{name}' has {len(values)} values for {n_rows} rows"
                 )
-            codes[:, k] = self.encode_category(name, values)
+            codes[:, k] = self.encode_category(name, values, *_given(factorized, name))
         if self.sparse_:
             block = sp.csr_matrix(block, dtype=dtype)
             if codes.shape[1]:

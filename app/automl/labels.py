@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .columns import factorize
 from .errors import LimitExceeded, TrainingError
 
 MAX_CLASSES = 1000
@@ -24,6 +25,16 @@ def is_missing(value) -> bool:
         return bool(value != value)
     except (TypeError, ValueError):
         return True
+
+
+def missing_mask(values: Sequence) -> np.ndarray:
+    """`is_missing` of every value, as a boolean array (judged once per distinct value)."""
+    found = factorize(values)
+    if found is None:
+        return np.fromiter((is_missing(v) for v in values), dtype=bool, count=len(values))
+    codes, uniques = found
+    per_unique = np.fromiter((is_missing(v) for v in uniques), dtype=bool, count=len(uniques))
+    return np.append(per_unique, True)[codes]
 
 
 def as_number(value) -> float | None:
@@ -69,7 +80,11 @@ class LabelCodec:
     ) -> np.ndarray:
         """Codes of the labels; more than `max_classes` classes raise LimitExceeded (the
         message names the limit `limit_name`, when given)."""
-        values = list(y)
+        found = factorize(y)
+        if found is not None and len(found[0]) and found[0].min() < 0:
+            found = None  # missing labels: cell by cell, for the same errors as ever
+        # Each distinct raw value is coded once (labels repeat: a few classes over many rows).
+        codes, values = (found[0], found[1].tolist()) if found is not None else (None, list(y))
         if self.task == "regression":
             numbers = np.empty(len(values), dtype=np.float64)
             for i, value in enumerate(values):
@@ -81,7 +96,7 @@ class LabelCodec:
                 numbers[i] = number
             self.classes_: list = []
             self.numeric_ = True
-            return numbers
+            return numbers if codes is None else numbers[codes]
         numbers = [as_number(v) for v in values]
         self.numeric_ = all(n is not None for n in numbers)
         if self.numeric_:
@@ -100,7 +115,30 @@ class LabelCodec:
                 f"{max_classes:,} classes{named}{hint}"
             )
         self._index = {label: k for k, label in enumerate(self.classes_)}
-        return np.array([self._index[label] for label in labels], dtype=np.int64)
+        encoded = np.array([self._index[label] for label in labels], dtype=np.int64)
+        return encoded if codes is None else encoded[codes]
+
+    def encode_truth(self, values: Sequence) -> np.ndarray:
+        """True labels for scoring, as `normalise` judges them, one array entry per value.
+
+        Classification: the class code; -1 where missing; for a label outside `classes_`,
+        n_classes + j for the j-th such distinct label (a wrong prediction, and a class of its
+        own in macro averages). Regression: the number; NaN where missing or not a number.
+        """
+        found = factorize(values)
+        codes, distinct = (found[0], found[1].tolist()) if found is not None else (None, values)
+        if self.task == "regression":
+            out = np.array(
+                [np.nan if (n := self.normalise(v)) is None else n for v in distinct],
+                dtype=np.float64,
+            )
+            return out if codes is None else np.append(out, np.nan)[codes]
+        index = dict(self._index)
+        out = np.empty(len(distinct), dtype=np.int64)
+        for i, value in enumerate(distinct):
+            label = self.normalise(value)
+            out[i] = -1 if label is None else index.setdefault(label, len(index))
+        return out if codes is None else np.append(out, -1)[codes]
 
     def normalise(self, value):
         """A raw label as comparable with `classes_`; None when missing."""
@@ -114,7 +152,11 @@ class LabelCodec:
         return _string_label(value)
 
     def decode(self, codes: np.ndarray) -> list:
-        return [self.classes_[int(k)] for k in codes]
+        if len(codes) < 16:
+            return [self.classes_[int(k)] for k in codes]
+        classes = np.empty(len(self.classes_), dtype=object)
+        classes[:] = self.classes_
+        return classes[np.asarray(codes, dtype=np.int64)].tolist()
 
     def to_manifest(self) -> dict:
         return {"task": self.task, "classes": self.classes_, "numeric": self.numeric_}

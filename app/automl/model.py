@@ -11,7 +11,7 @@ import numpy as np
 from . import artifact
 from .features import FeatureEncoder, Features
 from .labels import LabelCodec
-from .metrics import classification_metrics, regression_metric
+from .metrics import index_metrics, regression_metric
 from .models import FittedComponent, load_component
 from .stacking import stack_features, stack_width
 
@@ -110,7 +110,7 @@ class FittedModel:
 
     def _decode(self, raw: np.ndarray) -> list:
         if self.task == "regression":
-            return [float(v) for v in raw]
+            return np.asarray(raw, dtype=np.float64).tolist()
         return self.labels.decode(raw.argmax(axis=1))
 
     def predict(self, X: Features) -> list:
@@ -124,25 +124,30 @@ class FittedModel:
         return self._raw(X)
 
     def evaluate(self, X: Features, y: Sequence | None) -> PredictionResult:
-        """Predict every row; score the rows whose label is present (None = unlabelled)."""
+        """Predict every row; score the rows whose label is present (None = unlabelled).
+
+        The true labels are judged once per distinct value and the metrics computed on class
+        codes, so a labelled prediction costs little more than an unlabelled one."""
         raw = self._raw(X)
         predictions = self._decode(raw)
         proba = raw if self.task == "classification" else None
         if y is None:
             return PredictionResult(predictions, proba, 0, None)
-        y = list(y)
         if len(y) != len(predictions):
             raise ValueError(f"{len(y)} labels for {len(predictions)} rows")
-        truth = [self.labels.normalise(v) for v in y]
-        rows = [i for i, v in enumerate(truth) if v is not None]
-        if not rows:
-            return PredictionResult(predictions, proba, 0, None)
-        y_true = [truth[i] for i in rows]
-        y_pred = [predictions[i] for i in rows]
+        truth = self.labels.encode_truth(y)
         if self.task == "regression":
-            metric = regression_metric(y_true, y_pred)
+            rows = np.flatnonzero(~np.isnan(truth))
+            if not len(rows):
+                return PredictionResult(predictions, proba, 0, None)
+            metric = regression_metric(truth[rows], np.asarray(raw, dtype=np.float64)[rows])
         else:
-            metric = classification_metrics(y_true, y_pred, proba[rows], self.classes_)
+            rows = np.flatnonzero(truth >= 0)
+            if not len(rows):
+                return PredictionResult(predictions, proba, 0, None)
+            metric = index_metrics(
+                truth[rows], raw[rows].argmax(axis=1), proba[rows], len(self.classes_)
+            )
         return PredictionResult(predictions, proba, len(rows), metric)
 
     def feature_importance(self) -> list[dict]:

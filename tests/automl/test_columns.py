@@ -1,0 +1,148 @@
+"""Columns judged once per distinct value give what judging every cell gives."""
+
+import numpy as np
+import pytest
+from sklearn.metrics import accuracy_score, precision_recall_fscore_support, roc_auc_score
+
+from app.automl import Features, classification_metrics, train
+from app.automl.columns import MIN_CELLS, factorize
+from app.automl.features import FeatureEncoder, category_key
+from app.automl.labels import LabelCodec, is_missing, missing_mask
+
+from .helpers import make_data
+
+LONG = 4 * MIN_CELLS
+COLUMNS = {
+    "strings": ["a", "b", "", None, "a", float("nan"), "nan", " b"],
+    "numbers": [1, 1.0, 2.5, -0.0, 0, None, float("nan"), np.int64(3), np.float32(0.5)],
+    "mixed": ["1", 1, True, 1.0, False, 0, None, "True"],
+    "bools": [True, False, None, np.bool_(True)],
+    "objects": [(1, 2), [1, 2], b"x", "x", None],
+    "array_of_strings": np.array(["u", "v", "", "u"]),
+    "array_of_floats": np.array([1.0, np.nan, 2.0, 1.0]),
+}
+
+
+def _long(values):
+    repeated = list(values) * (LONG // len(values) + 1)
+    return np.asarray(repeated) if isinstance(values, np.ndarray) else repeated
+
+
+@pytest.mark.parametrize("name", sorted(COLUMNS))
+def test_categories_match_the_cell_by_cell_keys(name):
+    values = _long(COLUMNS[name])
+    keys = [category_key(v) for v in values]
+    encoder = FeatureEncoder().fit(Features(np.zeros((len(values), 0)), [], {"c": values}))
+    known = {key: code for code, key in enumerate(encoder.categories_["c"])}
+    expected = np.array([np.nan if known.get(k) is None else known[k] for k in keys])
+    np.testing.assert_array_equal(encoder.encode_category("c", values), expected)
+    # the short path agrees with the long one
+    np.testing.assert_array_equal(encoder.encode_category("c", values[:3]), expected[:3])
+    assert set(encoder.categories_["c"]) == {k for k in keys if k is not None}
+
+
+def test_mixed_kinds_are_not_merged():
+    assert factorize(_long(["1", 1])) is None  # strings with numbers
+    assert factorize(_long([True, 1])) is None  # True == 1, but its category is "True"
+    assert factorize(["a"] * (MIN_CELLS - 1)) is None  # too short to pay
+    codes, uniques = factorize(_long(["a", None, "b"]))
+    assert list(uniques) == ["a", "b"] and codes[1] == -1
+
+
+@pytest.mark.parametrize("name", sorted(COLUMNS))
+def test_missing_labels_match_is_missing(name):
+    values = _long(COLUMNS[name])
+    np.testing.assert_array_equal(missing_mask(values), [is_missing(v) for v in values])
+
+
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_truth_codes_match_normalise(task):
+    codec = LabelCodec(task)
+    train_labels = _long(["1", 2, "3.5"] if task == "classification" else [1.0, "2", 3])
+    encoded = codec.fit_encode(train_labels)
+    cell_by_cell = LabelCodec(task)
+    cell_by_cell.fit_encode(train_labels[:3] * 2)  # short: judged cell by cell
+    assert codec.classes_ == cell_by_cell.classes_
+    if task == "classification":
+        assert codec.classes_ == [1, 2, 3.5]
+        assert encoded.tolist()[:3] == [0, 1, 2]
+    mixed = _long(["2", 2.0, None, "", "x", "y", "x", 1, float("nan"), "inf", True])
+    strings = _long(["2", None, "", "x", "y", "x", "1", "inf", " 3.5 "])  # hashed path
+    assert factorize(mixed) is None and factorize(strings) is not None
+    for truth, n_unseen in ((mixed, 4), (strings, 3)):  # x, y, inf (and True)
+        codes = codec.encode_truth(truth)
+        normalised = [codec.normalise(v) for v in truth]
+        if task == "regression":
+            expected = [np.nan if v is None else v for v in normalised]
+            np.testing.assert_array_equal(codes, expected)
+            continue
+        assert codes[:3].tolist() == [1, 1 if truth is mixed else -1, -1]
+        unseen = {}
+        for code, label in zip(codes.tolist(), normalised, strict=True):
+            if label is None:
+                assert code == -1
+            elif label in codec.classes_:
+                assert code == codec.classes_.index(label)
+            else:  # one code per distinct unseen label, past the classes
+                assert code == unseen.setdefault(label, code) and code >= len(codec.classes_)
+        assert len(unseen) == n_unseen
+
+
+def test_label_errors_name_the_first_bad_value():
+    with pytest.raises(Exception, match="label 'b' is not numeric"):
+        LabelCodec("regression").fit_encode(_long([1.0, "b", "c"]))
+    with pytest.raises(Exception, match="only one class"):
+        LabelCodec("classification").fit_encode(_long(["a"]))
+
+
+def test_metrics_equal_scikit_learn():
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        k, n = int(rng.integers(2, 6)), int(rng.integers(1, 80))
+        y_true = rng.integers(0, k + 2, n).tolist()  # labels k and k+1 are unknown
+        y_pred = rng.integers(0, k, n).tolist()
+        proba = np.round(rng.dirichlet(np.ones(k), n), 1)  # with ties
+        got = classification_metrics(y_true, y_pred, proba, list(range(k)))
+        index = {label: label for label in range(k + 2)}
+        t = np.array([index[v] for v in y_true])
+        p = np.array(y_pred)
+        present = np.union1d(t, p)
+        expected = {"accuracy": accuracy_score(t, p)}
+        for average in ("micro", "macro"):
+            precision, recall, f1, _ = precision_recall_fscore_support(
+                t, p, labels=present, average=average, zero_division=0
+            )
+            expected |= {f"{average}_precision": precision, f"{average}_recall": recall,
+                         f"{average}_f1": f1}
+        aucs = [roc_auc_score(t == c, proba[:, c]) for c in range(k) if 0 < (t == c).sum() < n]
+        expected["auc"] = float(np.mean(aucs[:1] if k == 2 else aucs)) if aucs else None
+        assert list(got) == list(expected)
+        for key, value in expected.items():
+            assert got[key] == (None if value is None else pytest.approx(value, abs=1e-12))
+
+
+@pytest.mark.parametrize("task", ["binary", "regression"])
+def test_evaluate_scores_labelled_rows_only(task):
+    X, y = make_data(task, n=300, seed=21)
+    kind = "classification" if task == "binary" else "regression"
+    model = train(X, y, task=kind, mode="high_speed").model
+    truth = list(y)
+    truth[:40] = [None] * 40
+    scored = model.evaluate(X, truth)
+    assert scored.num_labelled == 260
+    rows = Features(X.numeric[40:], X.numeric_names, {"color": X.categorical["color"][40:]})
+    alone = model.evaluate(rows, y[40:])
+    assert scored.metric == pytest.approx(alone.metric)
+    unlabelled = model.evaluate(X, None)
+    assert unlabelled.metric is None and unlabelled.predictions == scored.predictions
+    # one row at a time predicts what the whole batch does
+    for i in (0, 1, 299):
+        colour = {"color": [X.categorical["color"][i]]}
+        one = Features(X.numeric[i : i + 1], X.numeric_names, colour)
+        single = model.evaluate(one, [y[i]])
+        assert single.num_labelled == 1
+        if kind == "regression":
+            assert single.predictions[0] == pytest.approx(scored.predictions[i], rel=1e-9)
+        else:
+            assert single.predictions == [scored.predictions[i]]
+            np.testing.assert_allclose(single.probabilities[0], scored.probabilities[i], atol=1e-9)
