@@ -19,6 +19,10 @@ FORMAT = "automl-model"
 VERSION = 3
 READABLE = (1, 2, 3)
 _EPOCH = (1980, 1, 1, 0, 0, 0)
+# zlib's fastest level: a 26-class LightGBM of 8.8 MB text deflates in 0.06 s to 3.6 MB, against
+# 0.32 s and 3.2 MB at the default level 6 (about 5 % of letter's whole high_speed job, request
+# to finished). Any level reads back the same.
+COMPRESS_LEVEL = 1
 
 
 def pack(manifest: dict, files: dict[str, bytes]) -> bytes:
@@ -29,7 +33,7 @@ def pack(manifest: dict, files: dict[str, bytes]) -> bytes:
         for name in sorted(entries):
             info = zipfile.ZipInfo(name, date_time=_EPOCH)
             info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, entries[name])
+            archive.writestr(info, entries[name], compresslevel=COMPRESS_LEVEL)
     return buffer.getvalue()
 
 
