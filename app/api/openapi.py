@@ -42,6 +42,7 @@ STATUSES: dict[str, tuple[int, ...]] = {
     "/api/get_upload_data_status": _FOUND,
     "/api/get_automl_training_status": _FOUND,
     "/api/cancel_job": _FOUND_OR_CONFLICT,
+    "/api/list_jobs": _FOUND,
     "/api/train_automl_model": _FOUND_OR_CONFLICT,
     "/api/automl_predict": _FOUND_OR_CONFLICT,
     "/api/get_model_validation_metric": _FOUND_OR_CONFLICT,

@@ -343,6 +343,25 @@ class JobRequest(Body):
                     "as its decimal text)")
 
 
+MAX_JOBS_PER_PAGE = 500
+
+
+class ListJobsRequest(Body):
+    project_name: OptionalContainerName = Field(
+        None, description="Only the jobs of this project")
+    collection_name: OptionalContainerName = Field(
+        None, description="Only the jobs of this dataset of project_name (without project_name "
+                          "no dataset is found: 404)")
+    kind: Literal["data", "train"] | None = Field(
+        None, description='"data" (uploads, inserts, deletes, labels) or "train"')
+    status: Literal["pending", "in_progress", "finished", "failed"] | None = Field(
+        None, description="Only the jobs in this state")
+    limit: Annotated[int, Field(ge=1, le=MAX_JOBS_PER_PAGE), BeforeValidator(_integral)] = Field(
+        100, description=f"At most this many jobs (1-{MAX_JOBS_PER_PAGE})")
+    offset: Annotated[int, Field(ge=0), BeforeValidator(_integral)] = Field(
+        0, description="Skip this many of the newest jobs first (for the next page)")
+
+
 class ModelRequest(CollectionRequest):
     model_name: ModelName = Field(description=f"The model: {NAME_RULE}")
 

@@ -3,7 +3,7 @@ themselves are `app.jobs.state`'s)."""
 
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.db.models import Job, Model, User
@@ -69,3 +69,24 @@ def cancel_job(session: Session, user: User, job_id: object) -> dict:
         raise Conflict(f"job {job.id!r} has already {job.status}; nothing to cancel")
     cancel(session, job)
     return {"success": True, "job_id": job.id, "status": job.status, "error": job.error}
+
+
+def list_jobs(session: Session, user: User, *, project_id: int | None = None,
+              collection_id: int | None = None, kind: str | None = None,
+              status: str | None = None, limit: int = 100, offset: int = 0) -> dict:
+    """The user's jobs, newest first, each in its status view (an extension); `total` counts
+    every job the filters match, so a client can page through them."""
+    query = select(Job).where(Job.user_id == user.id)
+    if project_id is not None:
+        query = query.where(Job.project_id == project_id)
+    if collection_id is not None:
+        query = query.where(Job.collection_id == collection_id)
+    if kind is not None:
+        query = query.where(Job.kind == kind)
+    if status is not None:
+        query = query.where(Job.status == status)
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    page = session.scalars(
+        query.order_by(Job.created_at.desc(), Job.id.desc()).limit(limit).offset(offset))
+    return {"success": True, "total": total,
+            "jobs": [status_view(session, job) for job in page]}

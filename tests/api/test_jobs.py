@@ -48,3 +48,33 @@ def test_cancel_finished_or_foreign_job(client, project):
     client.finished(job)
     assert "already" in client.fails("cancel_job", 409, job_id=job)
     assert "Job does not exist" in client.as_key("key-bob").fails("cancel_job", 404, job_id=job)
+
+
+def test_list_jobs_newest_first_filtered_and_paged(client, project):
+    ids = {}
+    for name in ("a", "b"):
+        where = {"project_name": project, "collection_name": name}
+        client.ok("init", **where, vector_dim=2)
+        ids[name] = client.ok("add_data_batch", **where, data=[[1, 2], [3, 4]],
+                              attributes=[{"y": "0"}, {"y": "1"}])["job_id"]
+        client.finished(ids[name])
+    deleted = client.ok("delete_data", project_name=project, collection_name="a",
+                        string_ids=["0"])["job_id"]
+    client.finished(deleted)
+
+    listed = client.ok("list_jobs")
+    assert [j["job_id"] for j in listed["jobs"]] == [deleted, ids["b"], ids["a"]]
+    assert listed["total"] == 3 and listed["jobs"][0]["status"] == "finished"
+    assert listed["jobs"][0]["job_type"] == "delete_data"
+    only_a = client.ok("list_jobs", project_name=project, collection_name="a")
+    assert [j["job_id"] for j in only_a["jobs"]] == [deleted, ids["a"]]
+    page = client.ok("list_jobs", limit=1, offset=1)
+    assert [j["job_id"] for j in page["jobs"]] == [ids["b"]] and page["total"] == 3
+    assert client.ok("list_jobs", kind="train")["jobs"] == []
+    assert client.ok("list_jobs", status="pending", project_name=project)["total"] == 0
+    assert client.as_key("key-bob").ok("list_jobs") == {"success": True, "total": 0, "jobs": []}
+
+    assert "does not exist" in client.fails("list_jobs", 404, project_name="nope")
+    assert "project_name" in client.fails("list_jobs", 404, collection_name="a")
+    client.fails("list_jobs", 400, limit=0)
+    client.fails("list_jobs", 400, kind="everything")
