@@ -4,6 +4,7 @@ import logging
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
+from fastapi_offline import FastAPIOffline
 
 from app.api import automl, collections, errors, jobs, openapi, projects
 from app.api.deps import Api
@@ -47,7 +48,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             runner.shutdown()
             db.dispose()
 
-    app = FastAPI(
+    # Swagger UI and ReDoc from files installed with the package: /docs works air-gapped.
+    app = FastAPIOffline(
         title="AutoML server",
         description="Self-hosted AutoML with VecML's REST API: POST /api/<endpoint>, JSON bodies "
                     "carrying user_api_key.",
