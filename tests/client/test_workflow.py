@@ -1,0 +1,139 @@
+"""The client's whole surface against a live server, in the embedded and the production mode:
+upload a DataFrame with text categoricals and missing values, train high_speed, wait, predict,
+probabilities, leaderboard, importance, listing and deleting."""
+
+import asyncio
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+from automl_client import AsyncClient, Model, NotFound
+
+from tests.client.support import LiveServer, frame
+
+
+@pytest.fixture(scope="module", params=["embedded", "production"])
+def server(request, tmp_path_factory):
+    env = None
+    if request.param == "production":
+        env = request.getfixturevalue("production_stack").env()
+    running = LiveServer(tmp_path_factory.mktemp(f"client-{request.param}"), env=env)
+    yield running
+    running.stop()
+
+
+def test_classification_workflow(client, capsys):
+    df = frame(150)
+    train, test = df.iloc[:110], df.iloc[110:]
+    proj = client.create_project("demo", exist_ok=True)
+    assert client.create_project("demo", exist_ok=True) == proj
+    ds = proj.upload("train", train, label="target")
+    assert ds.categorical_features == ["color", "size", "flag"]
+    assert [j.last_status["status"] for j in ds.upload_jobs] == ["finished"]
+
+    info = proj.dataset("train").info()
+    assert info["num_vectors"] == 110
+    assert info["feature_names"] == ["x1", "x2"]
+    assert sorted(info["categorical_attributes"]) == ["color", "flag", "size"]
+
+    job = ds.train("m1", mode="high_speed", task="classification", label="target",
+                   time_budget=5, seed=1)
+    model = job.wait(progress=True)
+    assert isinstance(model, Model) and model.name == "m1"
+    assert "100%" in capsys.readouterr().err  # the bar ends full
+    assert set(model.validation_metric) >= {"accuracy", "macro_f1", "auc"}
+    assert model.validation_metric["accuracy"] > 0.6
+
+    board = model.leaderboard()
+    assert list(board.columns) == ["model", "score", "metric", "fit_seconds"] and len(board)
+    importance = model.feature_importance()
+    assert list(importance.columns) == ["feature", "importance"]
+    assert set(importance["feature"]) <= {"x1", "x2", "color", "size", "flag"}
+    assert importance["importance"].is_monotonic_decreasing
+    assert importance["importance"].sum() == pytest.approx(1.0)
+
+    test = test.set_axis([f"row{i}" for i in range(len(test))])  # a non-default index
+    predictions = model.predict(test)  # the label column is left out of the request
+    assert isinstance(predictions, pd.Series)
+    assert list(predictions.index) == list(test.index)
+    assert set(predictions) <= {"yes", "no"}
+    assert (predictions == test["target"]).mean() > 0.6
+
+    proba = model.predict_proba(test.drop(columns="target"))
+    assert sorted(proba.columns) == ["no", "yes"]
+    assert list(proba.index) == list(test.index)
+    assert np.allclose(proba.sum(axis=1), 1.0)
+    assert (proba.idxmax(axis=1) == predictions).all()
+
+    scored = model.evaluate(test)
+    assert scored["num_samples"] == len(test) and "accuracy" in scored["prediction_metric"]
+
+    again = proj.dataset("train").model("m1")  # a fresh handle: described by the server
+    assert (again.task_type, again.training_mode, again.label) == (
+        "classification", "high_speed", "target")
+    assert again.validation_metric == model.validation_metric
+    assert again.leaderboard().equals(board)  # found through list_jobs
+    assert [m.name for m in proj.dataset("train").models()] == ["m1"]
+    assert proj.datasets() == [ds]
+    assert client.projects() == [proj]
+
+    jobs = client.jobs()
+    assert [j.kind for j in jobs] == ["train", "data"]
+    assert jobs[0].job_id == job.job_id and jobs[0].last_status["status"] == "finished"
+    assert [j.job_id for j in client.jobs(ds, kind="data")] == [ds.upload_jobs[0].job_id]
+    assert client.jobs("demo", "train", kind="train")[0].wait().name == "m1"
+    assert client.job(job.job_id).status()["status"] == "finished"
+
+    model.delete()
+    assert proj.dataset("train").models() == []
+    with pytest.raises(NotFound):
+        again.predict(test)
+    proj.delete()
+    assert client.projects() == []
+
+
+def test_regression_from_a_csv_file_uploaded_in_parts(server, tmp_path):
+    rng = np.random.default_rng(3)
+    df = pd.DataFrame({"a": rng.normal(size=200), "b": rng.normal(size=200),
+                       "kind": rng.choice(["p", "q"], size=200)})
+    df["y"] = 2.5 * df["a"] - df["b"] + (df["kind"] == "p") + rng.normal(scale=0.1, size=200)
+    path = tmp_path / "train.csv"
+    df.to_csv(path, index=False)
+    # a small request limit splits the upload into several requests, each waited for
+    with server.client(max_request_bytes=2000, poll_interval=0.2) as c:
+        ds = c.create_project("reg").upload("data", path, label="y")
+        assert len(ds.upload_jobs) > 2
+        assert ds.info()["num_vectors"] == 200
+        model = ds.train("r", mode="high_speed", time_budget=5).wait()  # task inferred
+        assert model.task_type == "regression"
+        assert isinstance(model.validation_metric, float) and model.validation_metric < 1.0
+        predictions = model.predict(df)  # predicted in parts too
+        assert len(predictions) == 200 and predictions.dtype.kind == "f"
+        assert ((predictions - df["y"]) ** 2).mean() < 1.0
+        with pytest.raises(Exception, match="regression"):
+            model.predict_proba(df)
+
+
+def test_async_client(server):
+    async def flow():
+        async with AsyncClient(server.base, api_key="async-key", poll_interval=0.2) as c:
+            proj = await c.create_project("a", exist_ok=True)
+            ds = await proj.upload("d", frame(80, seed=5), label="target")
+            model = await (await ds.train("m", mode="high_speed", task="classification",
+                                          time_budget=5)).wait()
+            csv = io.StringIO()
+            frame(10, seed=6).to_csv(csv, index=False)
+            csv.seek(0)
+            predictions, proba, board, names = await asyncio.gather(
+                model.predict(pd.read_csv(csv)), model.predict_proba(frame(10, seed=6)),
+                model.leaderboard(), c.projects())
+            assert len(predictions) == 10 and proba.shape == (10, 2) and len(board)
+            assert names == [proj]
+            jobs = await c.jobs(kind="train")
+            assert [j.model_name for j in jobs] == ["m"]
+            await proj.delete()
+            with pytest.raises(NotFound):
+                await proj.datasets()
+
+    asyncio.run(flow())
