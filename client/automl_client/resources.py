@@ -125,8 +125,8 @@ class Dataset:
         attributes, the latter declared categorical features. Missing values are sent as
         empty cells. The rows go as gzip CSV, split into several requests when one would pass
         the size limit; with `wait` (default) each upload job is waited for, and a failed one
-        raises JobFailed. `id_column` names a column of ids (the server's default: a column
-        named `id` or `string_id`)."""
+        raises JobFailed. `id_column` names a column of unique row ids (automl-server's
+        default: a column named `id` or `string_id`, which is then not declared categorical)."""
         return self._client._run(self._upload(
             data, label, categorical_features, id_column, wait, progress))
 
@@ -135,8 +135,10 @@ class Dataset:
         df = read_table(data)
         if label is not None and label not in df.columns:
             raise KeyError(f"label column {label!r} is not in the data: {list(df.columns)}")
-        if categorical_features is None:
-            categorical = text_columns(df, exclude={label, id_column})
+        if categorical_features is None:  # text columns, except ids (server: id, string_id)
+            ids = {id_column} if id_column is not None else {
+                c for c in df.columns if str(c).lower() in ("id", "string_id")}
+            categorical = text_columns(df, exclude={label, *ids})
         else:
             categorical = [str(c) for c in categorical_features if c != label]
         session = self._client._session
