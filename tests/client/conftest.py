@@ -1,5 +1,6 @@
 """The client's tests: `automl_client` from client/ (no install needed), and a live server
-(`automl-server serve` in a subprocess on a free port) per test module. Servers run in open
+(`automl-server serve` in a subprocess on a free port), shared by the test modules
+unless one needs its own. Servers run in open
 access, so every test takes a key of its own and is its own tenant."""
 
 import sys
@@ -14,12 +15,18 @@ if str(CLIENT_DIR) not in sys.path:
 from tests.client.support import LiveServer  # noqa: E402
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """An embedded-mode server for the module."""
+@pytest.fixture(scope="package")
+def embedded_server(tmp_path_factory):
+    """One embedded-mode server for the client's tests (each test is a tenant of its own)."""
     running = LiveServer(tmp_path_factory.mktemp("client-server"))
     yield running
     running.stop()
+
+
+@pytest.fixture(scope="module")
+def server(embedded_server):
+    """The server a module's tests use; a module may override it (another mode, settings)."""
+    return embedded_server
 
 
 @pytest.fixture

@@ -36,10 +36,9 @@ def test_retries_ride_out_the_limit(server):
     http = httpx.Client(event_hooks={"response": [count]}, timeout=60)
     with Client(server.base, api_key="retrying-key", http_client=http, backoff=0.05,
                 max_retries=20, poll_interval=0.1) as c:
-        for _ in range(4 * RATE):
+        for _ in range(2 * RATE):
             assert c.projects() == []
-        ds = c.create_project("p").upload("d", frame(60), label="target")
-        model = ds.train("m", mode="high_speed", task="classification", time_budget=5).wait()
-        assert len(model.predict(frame(10))) == 10
+        ds = c.create_project("p").upload("d", frame(60), label="target")  # polls its job
+        assert ds.upload_jobs[0].last_status["status"] == "finished"
     http.close()
     assert limited  # the limit was hit, and every call went through all the same

@@ -1,9 +1,14 @@
 """The client's whole surface against a live server, in the embedded and the production mode:
 upload a DataFrame with text categoricals and missing values, train high_speed, wait, predict,
-probabilities, leaderboard, importance, listing and deleting."""
+probabilities, leaderboard, importance, listing and deleting; and examples/client_workflow.py
+(the official example's workflow with the client) run to the end."""
 
 import asyncio
 import io
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -12,13 +17,16 @@ from automl_client import AsyncClient, Model, NotFound
 
 from tests.client.support import LiveServer, frame
 
+ROOT = Path(__file__).resolve().parents[2]
+
 
 @pytest.fixture(scope="module", params=["embedded", "production"])
 def server(request, tmp_path_factory):
-    env = None
-    if request.param == "production":
-        env = request.getfixturevalue("production_stack").env()
-    running = LiveServer(tmp_path_factory.mktemp(f"client-{request.param}"), env=env)
+    if request.param == "embedded":
+        yield request.getfixturevalue("embedded_server")
+        return
+    env = request.getfixturevalue("production_stack").env()
+    running = LiveServer(tmp_path_factory.mktemp("client-production"), env=env)
     yield running
     running.stop()
 
@@ -137,3 +145,13 @@ def test_async_client(server):
                 await proj.datasets()
 
     asyncio.run(flow())
+
+
+def test_client_workflow_example(server):
+    env = {**os.environ, "AUTOML_BASE_URL": server.base, "AUTOML_API_KEY": "example-key",
+           "PYTHONPATH": str(ROOT / "client")}
+    result = subprocess.run([sys.executable, str(ROOT / "examples" / "client_workflow.py")],
+                            env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    accuracy = float(result.stdout.split("accuracy:")[1].split()[0])
+    assert accuracy > 0.7
