@@ -1,14 +1,19 @@
 """/openapi.json as the server really answers: each operation lists the statuses it can answer,
-failures with the error envelope's schema, and no 422 (request validation answers 400).
+its success (200) with the schema of its own answer (declared on its route with
+`responses=ok(Model)`, models in app/api/responses.py), failures with the error envelope's
+schema, and no 422 (request validation answers 400).
 
-The routers stay thin: the statuses of each endpoint are kept here, in one table."""
+The routers stay thin: the failure statuses of each endpoint are kept here, in one table."""
 
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
 
-from app.api.schemas import ErrorResponse, SuccessResponse, init_widths, upload_widths
+from app.api import responses as success
+from app.api.schemas import ErrorResponse, init_widths, upload_widths
 from app.config import Settings
 
 ERRORS: dict[int, str] = {
@@ -54,6 +59,9 @@ STATUSES: dict[str, tuple[int, ...]] = {
 """The failure statuses of each operation. An operation missing here is documented with every
 failure status (tests/api/test_openapi.py asserts that each one is listed)."""
 
+SUCCESS_ELSEWHERE: dict[str, type[BaseModel]] = {"/health": success.HealthResponse}
+"""The success models of routes declared outside the routers (app/main.py)."""
+
 _REF = "#/components/schemas/{model}"
 
 
@@ -61,8 +69,20 @@ def _content(model: str) -> dict[str, Any]:
     return {"application/json": {"schema": {"$ref": _REF.format(model=model)}}}
 
 
-def responses(path: str) -> dict[str, Any]:
-    answers = {"200": {"description": "Success", "content": _content("SuccessResponse")}}
+def declared_success(operation: dict[str, Any]) -> tuple[str, str] | None:
+    """The component name and description of the success model a route declares with
+    `responses=ok(Model)` (app/api/responses.py), as FastAPI put it in the document: a `$ref`
+    merged into the schema of the route's `-> dict` annotation, which is dropped here."""
+    answer = operation.get("responses", {}).get("200", {})
+    ref = answer.get("content", {}).get("application/json", {}).get("schema", {}).get("$ref")
+    return (ref.rsplit("/", 1)[1], answer.get("description") or "Success") if ref else None
+
+
+def responses(path: str, model: str = "Success", description: str = "Success") -> dict[str, Any]:
+    """The answers of `path`: 200 with the schema named `model` (the bare envelope when none
+    is declared; tests/api/test_openapi.py requires one on every route), and each failure
+    status with the error envelope."""
+    answers = {"200": {"description": description, "content": _content(model)}}
     for status in sorted(STATUSES.get(path, tuple(ERRORS))):
         answers[str(status)] = {"description": ERRORS[status],
                                 "content": _content("ErrorResponse")}
@@ -75,15 +95,26 @@ def build(app: FastAPI, settings: Settings) -> dict[str, Any]:
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
     for name in ("HTTPValidationError", "ValidationError"):
         schemas.pop(name, None)
-    for model in (ErrorResponse, SuccessResponse):
-        schemas[model.__name__] = model.model_json_schema(ref_template=_REF)
+    extra = {ErrorResponse, success.Success, *SUCCESS_ELSEWHERE.values()}
+    _, generated = models_json_schema(
+        [(model, "serialization") for model in sorted(extra, key=lambda m: m.__name__)],
+        ref_template=_REF)
+    for name, schema in generated.get("$defs", {}).items():
+        schemas.setdefault(name, schema)
     widths = settings.max_dense_dim, settings.max_sparse_dim  # this server's limits
     schemas["InitRequest"]["anyOf"] = init_widths(*widths)
     for name in ("UploadRequest", "UploadAutomlXRequest"):
         schemas[name]["anyOf"] = upload_widths(*widths)
     for path, operations in document["paths"].items():
         for operation in operations.values():
-            operation["responses"] = responses(path)
+            model = declared_success(operation)
+            if model is None and path in SUCCESS_ELSEWHERE:
+                model = SUCCESS_ELSEWHERE[path].__name__, "Success"
+            operation["responses"] = responses(path, *(model or ()))
+    if not any(_content("Success") == operation["responses"]["200"]["content"]
+               for operations in document["paths"].values()
+               for operation in operations.values()):
+        schemas.pop("Success")  # every route declares its own
     return document
 
 

@@ -1,6 +1,8 @@
 from fastapi import APIRouter
 
+from app.api import responses
 from app.api.deps import ApiDep
+from app.api.responses import ok
 from app.api.routing import OrjsonRoute
 from app.api.schemas import Body, CreateProjectRequest, ProjectRequest
 from app.services import projects
@@ -8,21 +10,21 @@ from app.services import projects
 router = APIRouter(route_class=OrjsonRoute, tags=["projects"])
 
 
-@router.post("/create_project")
+@router.post("/create_project", responses=ok(responses.Done))
 def create_project(body: CreateProjectRequest, api: ApiDep) -> dict:
     with api.session(body) as (session, user):
         projects.create_project(session, user, body.project_name, body.application)
     return {"success": True}
 
 
-@router.post("/delete_project")
+@router.post("/delete_project", responses=ok(responses.Done))
 def delete_project(body: ProjectRequest, api: ApiDep) -> dict:
     with api.session(body) as (session, user):
         projects.delete_project(session, user, body.project_name)
     return {"success": True}
 
 
-@router.post("/get_project_list")
+@router.post("/get_project_list", responses=ok(responses.ProjectList))
 def get_project_list(body: Body, api: ApiDep) -> dict:
     with api.session(body) as (session, user):
         names = [p.name for p in projects.list_projects(session, user)]

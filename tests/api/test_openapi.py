@@ -1,9 +1,13 @@
 """/openapi.json tells the truth: the statuses each operation answers, the error envelope, the
+schema of each operation's success (checked against the real answers of a whole workflow), the
 enumerations and rules of the request fields (checked against the server's own functions)."""
 
+import base64
 import json
 import re
 
+import jsonschema_rs
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
@@ -15,10 +19,11 @@ from app.ingest.decode import _compression_mode
 from app.ingest.ids import id_problem
 from app.main import create_app
 from app.services.names import check_attribute_name, check_name
-from tests.conftest import make_settings
+from tests.conftest import ALICE, Client, make_settings
 
 ERROR = {"$ref": "#/components/schemas/ErrorResponse"}
-SUCCESS = {"$ref": "#/components/schemas/SuccessResponse"}
+GENERIC = ({"$ref": "#/components/schemas/Success"},
+           {"$ref": "#/components/schemas/SuccessResponse"})
 NOT_FOUND_IMPOSSIBLE = {"/api/create_project", "/api/get_project_list", "/health"}
 CONFLICTS = {"/api/create_project", "/api/init", "/api/upload", "/api/upload_automl_X",
              "/api/cancel_job", "/api/train_automl_model", "/api/automl_predict",
@@ -72,7 +77,7 @@ def test_every_operation_lists_the_statuses_it_answers(document):
     assert paths == set(openapi.STATUSES), "openapi.STATUSES must list every operation"
     for path, method, operation in operations(document):
         responses = operation["responses"]
-        assert responses["200"]["content"]["application/json"]["schema"] == SUCCESS
+        assert responses["200"]["content"]["application/json"]["schema"] not in GENERIC
         expected = {"413", "500"} if path == "/health" else {"400", "401", "413", "500", "503"}
         if path not in NOT_FOUND_IMPOSSIBLE:
             expected.add("404")
@@ -91,7 +96,45 @@ def test_error_and_success_envelopes(document):
     assert error["properties"]["success"]["const"] is False
     assert error["properties"]["error_message"]["type"] == "string"
     assert error["additionalProperties"] is False
-    assert schemas["SuccessResponse"]["properties"]["success"]["const"] is True
+    assert "Success" not in schemas and "SuccessResponse" not in schemas  # all declare their own
+
+
+def success_schema(document, path: str) -> dict:
+    ref = document["paths"][path]["post" if path.startswith("/api/") else "get"][
+        "responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    return document["components"]["schemas"][ref.rsplit("/", 1)[1]]
+
+
+EXTENSION_ENDPOINTS = {"/api/get_collection_info", "/api/cancel_job", "/api/list_jobs",
+                       "/health"}
+EXTENSION_FIELDS = {
+    "JobStatus": {"job_id", "job_type", "progress", "current_step", "leaderboard",
+                  "num_training_samples", "num_inserted", "num_deleted", "num_labelled"},
+    "Prediction": {"classes", "probabilities"},
+}
+
+
+def test_every_operation_declares_its_own_success_schema(document):
+    """No generic envelope: each success names its fields, allows no others, and says which
+    are extensions of VecML's API."""
+    schemas = document["components"]["schemas"]
+    for path, _, _ in operations(document):
+        schema = success_schema(document, path)
+        assert schema["additionalProperties"] is False, path
+        assert schema["required"][0] == "success", path
+        assert schema["properties"]["success"]["const"] is True, path
+        for name, prop in schema["properties"].items():
+            assert prop.get("description"), (path, name)
+        assert schema.get("description", "").startswith("Extension") == (
+            path in EXTENSION_ENDPOINTS), path
+    for model, fields in EXTENSION_FIELDS.items():
+        for name, prop in schemas[model]["properties"].items():
+            assert prop["description"].startswith("Extension") == (name in fields), (model, name)
+    model_infos = schemas["ModelInfos"]["properties"]["model_infos"]["anyOf"]
+    assert model_infos[0]["items"]["type"] == "array"  # VecML's documented arrays
+    assert model_infos[1]["items"] == {"$ref": "#/components/schemas/ModelInfo"}
+    metric = schemas["ValidationMetric"]["properties"]["validation_metric"]["anyOf"]
+    assert metric == [{"$ref": "#/components/schemas/ClassificationMetric"}, {"type": "number"}]
 
 
 def test_every_request_field_has_a_description_and_the_key_is_required(document):
@@ -211,3 +254,163 @@ def test_space_class_is_what_str_strip_removes():
     space = re.compile(f"[{SPACE}]")
     assert [c for c in map(chr, range(0x110000)) if space.fullmatch(c)] == [
         c for c in map(chr, range(0x110000)) if c.isspace()]
+
+
+# ---- the declared success schemas against real answers ----
+
+
+class Checked(Client):
+    """A client whose every answer is validated against its operation's schema in the
+    server's own /openapi.json: the success schema for a 200, the error envelope otherwise."""
+
+    def __init__(self, http: TestClient, document: dict, seen: set[str]):
+        super().__init__(http, ALICE)
+        self.document, self.seen = document, seen
+        self._validators: dict[tuple[str, int], jsonschema_rs.Validator] = {}
+
+    def validator(self, path: str, status: int) -> jsonschema_rs.Validator:
+        if (path, status) not in self._validators:
+            ref = self.document["paths"][path]["post"]["responses"][str(status)]["content"][
+                "application/json"]["schema"]["$ref"]
+            self._validators[path, status] = jsonschema_rs.Draft202012Validator(
+                {"$ref": ref, "components": self.document["components"]})
+        return self._validators[path, status]
+
+    def post(self, endpoint: str, **body):
+        response = super().post(endpoint, **body)
+        path = f"/api/{endpoint}"
+        errors = [f"{e.instance_path}: {e.message}" for e in
+                  self.validator(path, response.status_code).iter_errors(response.json())]
+        assert not errors, (path, response.status_code, errors[:5], response.text[:2000])
+        if response.status_code == 200:
+            self.seen.add(path)
+        return response
+
+
+class HeldTrainings:
+    """The app's job runner; trainings submitted while `hold` is set stay pending."""
+
+    def __init__(self, runner):
+        self.runner, self.hold = runner, False
+
+    def submit(self, job_id: str, kind: str) -> None:
+        if not (self.hold and kind == "train"):
+            self.runner.submit(job_id, kind)
+
+    def shutdown(self) -> None:
+        self.runner.shutdown()
+
+
+def _rows(n: int, seed: int):
+    x = np.random.default_rng(seed).normal(size=(n, 3))
+    labels = [{"label": "yes" if a > 0 else "no", "y": float(2 * a + b), "colour": c}
+              for (a, b, _), c in zip(x, ["red", "green", "blue"] * n, strict=False)]
+    return x.round(4).tolist(), labels
+
+
+def test_real_answers_match_the_declared_success_schemas(tmp_path):
+    """A whole workflow, each answer validated against /openapi.json: projects, datasets, data
+    jobs of every kind, trainings of both tasks, predictions with and without labels and
+    probabilities, metrics, importance, model listings in both formats, jobs listed and
+    cancelled, deletions; every operation answers 200 at least once."""
+    seen: set[str] = set()
+    settings = make_settings(tmp_path / "data")
+    with TestClient(create_app(settings)) as http:
+        document = http.get("/openapi.json").json()
+        health = http.get("/health")
+        assert jsonschema_rs.Draft202012Validator(
+            {**success_schema(document, "/health"),
+             "components": document["components"]}).is_valid(health.json())
+        api = http.app.state.api
+        api.runner = runner = HeldTrainings(api.runner)
+        c = Checked(http, document, seen)
+        c.ok("create_project", project_name="P", application="Machine Learning")
+        c.fails("create_project", 409, project_name="P")
+        c.ok("get_project_list")
+        where = {"project_name": "P", "collection_name": "train"}
+        c.ok("init", **where, vector_type="dense", vector_dim=3)
+        c.ok("init", project_name="P", collection_name="sparse", vector_type="sparse")
+        c.ok("get_collection_info", project_name="P", collection_name="sparse")  # no width
+        data, attributes = _rows(80, 1)
+        batch = c.ok("add_data_batch", **where, data=data, attributes=attributes,
+                     string_ids=[f"r{i}" for i in range(80)])["job_id"]
+        assert c.finished(batch)["num_inserted"] == 80
+        one = c.ok("add_data", **where, string_id="extra", data=[0.1, 0.2, 0.3],
+                   attributes={"label": "yes", "y": 1.0, "colour": "red"})["job_id"]
+        c.finished(one)
+        c.finished(c.ok("delete_data", **where, string_ids=["extra", "nobody"])["job_id"])
+        c.ok("get_collection_list", project_name="P")
+        assert c.ok("get_collection_info", **where)["num_vectors"] == 80
+
+        csv = "a,b,c,colour\n" + "".join(f"{i},{i % 3},{i % 5},red\n" for i in range(20))
+        named = {"project_name": "P", "collection_name": "named"}
+        upload = c.ok("upload", **named, file_data=_b64(csv), file_format="csv",
+                      has_field_names=True)["job_id"]
+        c.finished(upload)
+        assert c.ok("get_collection_info", **named)["feature_names"] == ["a", "b", "c"]
+        x_job = c.ok("upload_automl_X", project_name="P", collection_name="x",
+                     X=_b64("a,b\n1,2\n3,4\n5,6\n"), has_field_names=True)["job_id"]
+        c.finished(x_job)
+        labels = c.ok("attach_automl_label", project_name="P", collection_name="x",
+                      file_data=_b64("target\nu\nv\nu\n"), file_format="csv",
+                      has_field_names=True, attribute_name="target")["job_id"]
+        assert c.finished(labels, "get_automl_training_status")["num_labelled"] == 3
+
+        train = {"training_mode": "high_speed", "time_budget": 2, "seed": 1}
+        clf = c.ok("train_automl_model", **where, model_name="clf", task_type="classification",
+                   label_attribute="label", categorical_features=["colour"], **train)["job_id"]
+        reg = c.ok("train_automl_model", **where, model_name="reg", task_type="regression",
+                   label_attribute="y", **train)["job_id"]
+        status = c.finished(clf, "get_automl_training_status", timeout=120)
+        assert isinstance(status["validation_metric"], dict) and status["leaderboard"]
+        status = c.finished(reg, "get_automl_training_status", timeout=120)
+        assert isinstance(status["validation_metric"], float)
+
+        new = {"project_name": "P", "collection_name": "new"}
+        c.ok("init", **new, vector_dim=3)
+        fresh, _ = _rows(7, 2)
+        c.finished(c.ok("add_data_batch", **new, data=fresh,
+                        attributes=[{"colour": "blue"}] * 7)["job_id"])
+        model = {**where, "model_name": "clf"}
+        plain = c.ok("automl_predict", **model, prediction_dataset="new")
+        assert plain["num_samples"] == 0 and "prediction_metric" not in plain
+        scored = c.ok("automl_predict", **model, prediction_dataset="train",
+                      return_probabilities=True)
+        assert isinstance(scored["prediction_metric"], dict) and scored["probabilities"]
+        regression = c.ok("automl_predict", **where, model_name="reg",
+                          prediction_dataset="train", return_probabilities=True)
+        assert isinstance(regression["prediction_metric"], float)
+        assert isinstance(c.ok("get_model_validation_metric", **where,
+                               model_name="reg")["validation_metric"], float)
+        assert isinstance(c.ok("get_model_validation_metric", **model)["validation_metric"],
+                          dict)
+        c.ok("get_feature_importance", **model)
+        assert c.ok("list_automl_model_infos", **where)["model_infos"][0][0] == "clf"
+
+        runner.hold = True
+        held = c.ok("train_automl_model", **where, model_name="held",
+                    task_type="classification", label_attribute="label", **train)["job_id"]
+        assert c.ok("get_automl_training_status", job_id=held)["status"] == "pending"
+        assert c.ok("cancel_job", job_id=held)["error"] == "cancelled by the user"
+        assert c.ok("get_automl_training_status", job_id=held)["status"] == "failed"
+        runner.hold = False
+        c.fails("cancel_job", 409, job_id=clf)
+        c.fails("get_model_validation_metric", 409, **where, model_name="held")
+        listed = c.ok("list_jobs")
+        assert listed["total"] == len(listed["jobs"]) >= 10
+        c.ok("list_jobs", **where, kind="train", status="finished", limit=1, offset=1)
+
+        with TestClient(create_app(make_settings(tmp_path / "data",
+                                                 model_infos_format="objects"))) as objects:
+            infos = Checked(objects, document, seen).ok("list_automl_model_infos", **where)
+            assert infos["model_infos"][0]["model_name"] == "clf"
+
+        c.ok("delete_automl_model", **model)
+        c.ok("delete_collection", **new)
+        c.ok("delete_project", project_name="P")
+        c.fails("get_upload_data_status", 404, job_id="nothing")
+    assert seen == {path for path in document["paths"] if path.startswith("/api/")}
+
+
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()

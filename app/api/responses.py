@@ -1,0 +1,242 @@
+"""What each endpoint answers on success (HTTP 200), as JSON schemas for /openapi.json.
+
+These models document the answers; they are never used to validate or serialize them (a
+prediction may hold 100k values: the routes return their dicts as they are). VecML's documented
+shapes first; fields and endpoints that VecML does not document say "Extension" in their
+description. Every model forbids other properties, so the schema is a complete description,
+which tests/api/test_openapi.py and tests/api/test_schemathesis.py check against real answers.
+
+A field that is left out when it does not apply (rather than sent as null) is declared with
+`Optional(...)`: not required, and not nullable unless its type says so."""
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+TIME_PATTERN = r"^[0-9]{4}/[0-9]{2}/[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$"
+DURATION_PATTERN = r"^[0-9]{2,}:[0-9]{2}:[0-9]{2}$"
+MODEL_TIME_PATTERN = r"^[0-9]{4}/[0-9]{2}/[0-9]{2}, [0-9]{2}:[0-9]{2}$"
+JOB_STATUSES = ("pending", "in_progress", "finished", "failed")
+JOB_TYPES = ("add_data", "add_data_batch", "upload", "upload_automl_X", "attach_automl_label",
+             "delete_data", "train_automl_model")
+
+
+def _no_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+def Optional(description: str, **kwargs: Any) -> Any:  # noqa: N802 (reads as a marker)
+    """A field present only when it applies: not required, no `default: null` in its schema
+    (a missing field is not a null one)."""
+    return Field(None, description=description, json_schema_extra=_no_default, **kwargs)
+
+
+Label = Annotated[str | float, Field(
+    description="A class label: a number when every training label is numeric (an integer "
+                "when integral), else the label's text")]
+# A label that is an integer is a JSON integer, which JSON Schema counts as a number too.
+
+
+class Success(BaseModel):
+    """The success envelope every answer shares."""
+
+    model_config = ConfigDict(extra="forbid")
+    success: Literal[True] = Field(description="Always true on a success")
+
+
+class Done(Success):
+    """Nothing more than the envelope (create_project, delete_project, init, delete_collection,
+    delete_automl_model)."""
+
+
+class HealthResponse(Success):
+    """Extension: the server is up."""
+
+    status: Literal["ok"] = Field(description="Always ok")
+
+
+class ProjectList(Success):
+    project_list: list[str] = Field(description="The caller's project names, oldest first")
+
+
+class CollectionList(Success):
+    collection_list: list[str] = Field(description="The project's dataset names, oldest first")
+
+
+class CollectionInfo(Success):
+    """Extension: the whole endpoint (get_collection_info)."""
+
+    collection_name: str = Field(description="The dataset's name")
+    vector_type: Literal["dense", "sparse"] = Field(description="How the vectors are stored")
+    vector_dim: Annotated[int, Field(ge=1)] | None = Field(
+        description="The vectors' width; null for a sparse dataset given no width that has no "
+                    "rows yet")
+    num_vectors: Annotated[int, Field(ge=0)] = Field(description="How many vectors it holds")
+    attribute_names: list[str] = Field(description="The attributes stored so far")
+    feature_names: list[str] | None = Field(
+        description="The vector components' names, from a named upload (csv header, json "
+                    "keys); null when they have none")
+    categorical_attributes: list[str] = Field(
+        description="Attributes declared categorical at upload_automl_X")
+    create_time: str = Field(pattern=TIME_PATTERN,
+                             description='When it was created: "YYYY/MM/DD HH:MM:SS" (UTC)')
+
+
+class JobStarted(Success):
+    job_id: str = Field(description="The job's id: poll its status with it")
+
+
+class ClassificationMetric(BaseModel):
+    """The metrics of a classification, as VecML documents them."""
+
+    model_config = ConfigDict(extra="forbid")
+    accuracy: float
+    micro_precision: float
+    macro_precision: float
+    micro_recall: float
+    macro_recall: float
+    micro_f1: float
+    macro_f1: float
+    auc: float | None = Field(
+        description="Binary ROC AUC, or the macro one-vs-rest average for several classes; "
+                    "null when undefined (a single class among the labels)")
+
+
+Metric = Annotated[ClassificationMetric | float, Field(
+    description="Classification: an object of metrics; regression: the mean squared error")]
+
+
+class LeaderboardEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    model: str = Field(description="The candidate (or ensemble(...) of several)")
+    score: float = Field(description="Its out-of-fold selection score")
+    metric: Literal["auc", "log_loss", "mse"] = Field(description="What score measures")
+    fit_seconds: Annotated[float, Field(ge=0)] = Field(description="Time spent fitting it")
+
+
+class JobStatus(Success):
+    """A job's status view (get_upload_data_status, get_automl_training_status, and each job
+    of list_jobs). VecML documents status, start_time, duration, error, and for trainings
+    task_type, model_name, label_attribute and validation_metric; the rest are extensions."""
+
+    job_id: str = Field(description="Extension: the job's id")
+    job_type: Literal[JOB_TYPES] = Field(  # type: ignore[valid-type]
+        description="Extension: the call that started the job")
+    status: Literal[JOB_STATUSES] = Field(  # type: ignore[valid-type]
+        description="pending, in_progress, finished or failed")
+    start_time: str = Field(
+        pattern=TIME_PATTERN, description='"YYYY/MM/DD HH:MM:SS", server local time; the '
+                                          "submission time while pending")
+    duration: str = Field(pattern=DURATION_PATTERN, description='Run time so far, "HH:MM:SS"')
+    progress: Annotated[float, Field(ge=0, le=1)] = Field(
+        description="Extension: the fraction done, 0 to 1")
+    current_step: str | None = Field(
+        description="Extension: what the job is doing now; null when it is not running")
+    error: str = Optional("Why the job failed; only when status is failed")
+    task_type: Literal["classification", "regression"] = Optional(
+        "Trainings: classification or regression")
+    model_name: str = Optional("Trainings: the model being trained")
+    label_attribute: str = Optional("Trainings: the attribute predicted")
+    validation_metric: Metric = Optional(
+        "Trainings, once finished: an object of metrics for a classification, the mean "
+        "squared error (a number) for a regression")
+    leaderboard: list[LeaderboardEntry] = Optional(
+        "Extension; trainings, once finished: the candidates' out-of-fold scores, best first")
+    num_training_samples: Annotated[int, Field(ge=0)] = Optional(
+        "Extension; trainings, once finished: the labelled rows trained on")
+    num_inserted: Annotated[int, Field(ge=0)] = Optional(
+        "Extension; add_data, add_data_batch, upload and upload_automl_X, once finished: "
+        "the rows stored")
+    num_deleted: Annotated[int, Field(ge=0)] = Optional(
+        "Extension; delete_data, once finished: the rows deleted")
+    num_labelled: Annotated[int, Field(ge=0)] = Optional(
+        "Extension; attach_automl_label, once finished: the rows given a label")
+
+
+class CancelledJob(Success):
+    """Extension: the whole endpoint (cancel_job)."""
+
+    job_id: str = Field(description="The job cancelled")
+    status: Literal["failed"] = Field(description="A cancelled job is failed")
+    error: str = Field(description='Why: "cancelled by the user"')
+
+
+class JobList(Success):
+    """Extension: the whole endpoint (list_jobs)."""
+
+    total: Annotated[int, Field(ge=0)] = Field(
+        description="How many jobs match the filters, on every page")
+    jobs: list[JobStatus] = Field(description="This page's jobs, newest first, each as its "
+                                               "status view")
+
+
+class Prediction(Success):
+    num_samples: Annotated[int, Field(ge=0)] = Field(
+        description="How many rows had a label and were scored; 0 when none had one")
+    predictions: list[Label] = Field(
+        description="One per row, in order: the class label (classification) or the value "
+                    "(regression)")
+    prediction_metric: Metric = Optional(
+        "Only when some rows had a label: an object of metrics for a classification, the "
+        "mean squared error (a number) for a regression")
+    classes: list[Label] = Optional(
+        "Extension; with return_probabilities on a classification: the classes, in the "
+        "order of each row's probabilities")
+    probabilities: list[list[float]] = Optional(
+        "Extension; with return_probabilities on a classification: one list per row, one "
+        "probability per class")
+
+
+class ValidationMetric(Success):
+    validation_metric: Metric = Field(
+        description="Out of fold, or on validation_dataset: an object of metrics for a "
+                    "classification, the mean squared error (a number) for a regression")
+
+
+class Importance(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    feature: str = Field(description="A feature: a column name, an attribute, or f0, f1, ... "
+                                     "for unnamed vector components")
+    importance: Annotated[float, Field(ge=0, le=1)] = Field(
+        description="Its share of the gain; all sum to 1")
+
+
+class FeatureImportance(Success):
+    """Not on VecML's AutoML page; the shape VecML's own client reads."""
+
+    feature_importance: list[Importance] = Field(
+        description="The features the model uses, most important first")
+
+
+TrainingMode = Annotated[Literal["high_speed", "balanced", "high_accuracy", "auto"], Field(
+    description="As requested: high_speed, balanced, high_accuracy or auto")]
+ModelInfoArray = Annotated[
+    tuple[str, Literal["classification", "regression"], TrainingMode, str,
+          Annotated[str, Field(pattern=MODEL_TIME_PATTERN)]],
+    Field(description="VecML's documented form (the default): [model_name, task_type, "
+                      'training_mode, label_attribute, create_time "YYYY/MM/DD, HH:MM"]')]
+
+
+class ModelInfo(BaseModel):
+    """One model as an object: AUTOML_MODEL_INFOS_FORMAT=objects, as VecML's live service
+    answers."""
+
+    model_config = ConfigDict(extra="forbid")
+    model_name: str
+    task_type: Literal["classification", "regression"]
+    training_mode: TrainingMode
+    label_attribute: str
+    create_time: str = Field(pattern=MODEL_TIME_PATTERN, description='"YYYY/MM/DD, HH:MM"')
+
+
+class ModelInfos(Success):
+    model_infos: list[ModelInfoArray] | list[ModelInfo] = Field(
+        description="The dataset's trained models, oldest first: arrays as VecML documents "
+                    "(default), or objects with the same five keys when the server is set to "
+                    "AUTOML_MODEL_INFOS_FORMAT=objects")
+
+
+def ok(model: type[Success], description: str = "Success") -> dict[int | str, dict[str, Any]]:
+    """The `responses` of a route decorator declaring its success answer (documentation only:
+    the route's return value is not validated against it)."""
+    return {200: {"model": model, "description": description}}
