@@ -91,7 +91,7 @@ class Session:
     def __init__(self, base_url: str | None = None, api_key: str | None = None, *,
                  timeout: float = 300.0, max_retries: int = 6, backoff: float = 0.5,
                  max_backoff: float = 10.0, poll_interval: float = 1.0,
-                 max_request_bytes: int = MAX_REQUEST_BYTES):
+                 max_request_bytes: int = MAX_REQUEST_BYTES, compress: bool = True):
         base_url = base_url or os.environ.get("AUTOML_BASE_URL") or DEFAULT_BASE_URL
         api_key = api_key or os.environ.get("AUTOML_API_KEY")
         if not api_key:
@@ -104,6 +104,7 @@ class Session:
         self.max_backoff = max_backoff
         self.poll_interval = poll_interval
         self.max_request_bytes = max_request_bytes
+        self.compress = compress
         self._endpoints: set[str] | None = None
         self._endpoints_known = False
 
@@ -197,6 +198,7 @@ class _ProgressBar:
         self.label = label
         self.stream = stream or sys.stderr
         self.shown = False
+        self.last = ""
 
     def update(self, status: dict, elapsed: float) -> None:
         state = status.get("status", "?")
@@ -210,6 +212,9 @@ class _ProgressBar:
             bar = f"[{state}]"
         step = status.get("current_step") or state
         line = f"\r{self.label} {bar} {step} {int(elapsed) // 60:02d}:{int(elapsed) % 60:02d}"
+        if line == self.last:  # redrawn only when it changes
+            return
+        self.last = line
         self.stream.write(line[:160].ljust(80))
         self.stream.flush()
         self.shown = True

@@ -34,31 +34,36 @@ def text_columns(df: pd.DataFrame, exclude: set[str]) -> list[str]:
     return names
 
 
-def encode(df: pd.DataFrame) -> str:
-    """The rows as base64 of a gzip CSV with a header row (no index)."""
+def encode(df: pd.DataFrame, compress: bool = True) -> str:
+    """The rows as base64 of a CSV with a header row (no index), gzip-compressed first unless
+    `compress` is false."""
     raw = df.to_csv(index=False).encode("utf-8")
-    return base64.b64encode(gzip.compress(raw, compresslevel=6)).decode("ascii")
+    if compress:
+        raw = gzip.compress(raw, compresslevel=6)
+    return base64.b64encode(raw).decode("ascii")
 
 
-def encoded_chunks(df: pd.DataFrame, max_bytes: int) -> Iterator[tuple[pd.DataFrame, str]]:
+def encoded_chunks(df: pd.DataFrame, max_bytes: int,
+                   compress: bool = True) -> Iterator[tuple[pd.DataFrame, str]]:
     """(rows, encoded file) pairs covering the frame in order, each file at most `max_bytes`
     of base64 (a single row over it is sent alone, and the server judges it). The first chunk
     size is estimated from a sample; a chunk that comes out too large is halved."""
     if len(df) == 0:
-        yield df, encode(df)
+        yield df, encode(df, compress)
         return
     sample = df.iloc[: min(len(df), 2000)]
-    per_row = max(1.0, len(encode(sample)) / len(sample))
+    per_row = max(1.0, len(encode(sample, compress)) / len(sample))
     step = max(1, int(max_bytes * 0.8 / per_row))
     for start in range(0, len(df), step):
-        yield from _fit(df.iloc[start:start + step], max_bytes)
+        yield from _fit(df.iloc[start:start + step], max_bytes, compress)
 
 
-def _fit(part: pd.DataFrame, max_bytes: int) -> Iterator[tuple[pd.DataFrame, str]]:
-    data = encode(part)
+def _fit(part: pd.DataFrame, max_bytes: int,
+         compress: bool) -> Iterator[tuple[pd.DataFrame, str]]:
+    data = encode(part, compress)
     if len(data) <= max_bytes or len(part) <= 1:
         yield part, data
         return
     middle = len(part) // 2
-    yield from _fit(part.iloc[:middle], max_bytes)
-    yield from _fit(part.iloc[middle:], max_bytes)
+    yield from _fit(part.iloc[:middle], max_bytes, compress)
+    yield from _fit(part.iloc[middle:], max_bytes, compress)

@@ -19,17 +19,18 @@ class BaseClient:
     def __init__(self, base_url: str | None = None, api_key: str | None = None, *,
                  timeout: float = 300.0, max_retries: int = 6, backoff: float = 0.5,
                  max_backoff: float = 10.0, poll_interval: float = 1.0,
-                 max_request_bytes: int = MAX_REQUEST_BYTES):
+                 max_request_bytes: int = MAX_REQUEST_BYTES, compress: bool = True):
         """`base_url`: the server (`http://host:8000`, with or without `/api`; default
         AUTOML_BASE_URL, else http://127.0.0.1:8000). `api_key`: default AUTOML_API_KEY.
         `max_retries`/`backoff`/`max_backoff`: rate-limited requests are retried after
         backoff * 2**attempt seconds (at most max_backoff), then RateLimited is raised.
         `poll_interval`: the slowest job polling. `max_request_bytes`: the largest base64
-        file per request; larger uploads and predictions are split by rows."""
+        file per request; larger uploads and predictions are split by rows. `compress`: send
+        files gzip-compressed (`compression_type: "gzip"`); False sends plain CSV."""
         self._session = Session(base_url, api_key, timeout=timeout, max_retries=max_retries,
                                 backoff=backoff, max_backoff=max_backoff,
                                 poll_interval=poll_interval,
-                                max_request_bytes=max_request_bytes)
+                                max_request_bytes=max_request_bytes, compress=compress)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._session.root!r})"

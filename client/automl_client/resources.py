@@ -143,10 +143,11 @@ class Dataset:
             categorical = [str(c) for c in categorical_features if c != label]
         session = self._client._session
         jobs = []
-        for _rows, encoded in encoded_chunks(df, session.max_request_bytes):
+        for _rows, encoded in encoded_chunks(df, session.max_request_bytes, session.compress):
             body = {**self._names(), "X": encoded, "file_format": "csv",
-                    "has_field_names": True, "compression_type": "gzip",
-                    "vector_type": "dense"}
+                    "has_field_names": True, "vector_type": "dense"}
+            if session.compress:
+                body["compression_type"] = "gzip"
             if label is not None:
                 body["label_column"] = str(label)
             if categorical:
@@ -435,7 +436,9 @@ class Model:
 
     def _request(self, encoded: str, probabilities: bool) -> dict:
         body = {**self._names(), "file_data": encoded, "file_format": "csv",
-                "has_field_names": True, "compression_type": "gzip"}
+                "has_field_names": True}
+        if self._client._session.compress:
+            body["compression_type"] = "gzip"
         if probabilities:
             body["return_probabilities"] = True
         return body
@@ -450,7 +453,8 @@ class Model:
         if len(features) == 0:
             return pd.DataFrame(index=df.index) if probabilities else \
                 pd.Series([], index=df.index, name=self.label or "prediction", dtype=object)
-        for part, encoded in encoded_chunks(features, session.max_request_bytes):
+        for part, encoded in encoded_chunks(features, session.max_request_bytes,
+                                            session.compress):
             reply = yield from session.call("automl_predict", self._request(encoded,
                                                                             probabilities))
             if probabilities:
@@ -474,7 +478,7 @@ class Model:
     def _evaluate(self, data: TableLike) -> Op[dict]:
         df = read_table(data)
         session = self._client._session
-        chunks = encoded_chunks(df, session.max_request_bytes)
+        chunks = encoded_chunks(df, session.max_request_bytes, session.compress)
         _rows, encoded = next(chunks)
         if next(chunks, None) is not None:
             raise ValueError("too many rows to evaluate in one request; evaluate them in parts")

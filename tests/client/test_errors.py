@@ -224,6 +224,21 @@ def test_wait_timeout():
         c.job("j").wait(timeout=0)
 
 
+def test_wait_reports_each_status_to_a_callback():
+    states = iter(["pending", "in_progress", "finished"])
+
+    def handler(request):
+        state = next(states)
+        return httpx.Response(200, json={"success": True, "status": state, "job_type": "upload",
+                                         "progress": {"finished": 1.0}.get(state, 0.5)})
+
+    seen = []
+    status = mocked(handler, poll_interval=0.001).job("j", kind="data").wait(
+        progress=seen.append)
+    assert [s["status"] for s in seen] == ["pending", "in_progress", "finished"]
+    assert status["status"] == "finished"
+
+
 def test_async_client_maps_errors_the_same_way():
     async def run():
         async with AsyncClient(BASE, api_key="k", transport=httpx.MockTransport(
