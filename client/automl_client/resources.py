@@ -444,6 +444,8 @@ class Model:
         return body
 
     def _predict(self, data: TableLike, probabilities: bool) -> Op[Any]:
+        if probabilities and self.task_type == "regression":
+            raise Unsupported("a regression model has no class probabilities")
         df = read_table(data)
         features = df.drop(columns=[self.label]) if self.label in df.columns else df
         session = self._client._session
@@ -460,9 +462,7 @@ class Model:
             if probabilities:
                 if "probabilities" not in reply:
                     raise Unsupported("this server does not return probabilities "
-                                      "(return_probabilities is an automl-server extension)"
-                                      if self.task_type != "regression" else
-                                      "a regression model has no class probabilities")
+                                      "(return_probabilities is an automl-server extension)")
                 classes = reply.get("classes")
                 rows.extend(reply["probabilities"])
             else:

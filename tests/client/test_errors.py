@@ -212,6 +212,19 @@ def test_probabilities_the_server_lacks_are_unsupported():
         m.predict_proba(pd.DataFrame({"x": [1, 2]}))
 
 
+def test_model_infos_as_documented_arrays_or_as_objects():
+    """VecML documents arrays; its live service answers objects (AUTOML_MODEL_INFOS_FORMAT)."""
+    info = ["m", "regression", "balanced", "price", "2025/01/16, 09:15"]
+    keys = ["model_name", "task_type", "training_mode", "label_attribute", "create_time"]
+    for infos in ([info], [dict(zip(keys, info, strict=True))]):
+        c = mocked(lambda request, infos=infos: httpx.Response(
+            200, json={"success": True, "model_infos": infos, "validation_metric": 0.25}))
+        (model,) = c.project("p").dataset("d").models()
+        assert (model.name, model.task_type, model.training_mode, model.label,
+                model.create_time) == tuple(info)
+        assert c.project("p").dataset("d").model("m").validation_metric == 0.25
+
+
 def test_transport_error():
     with pytest.raises(TransportError):
         Client(f"http://127.0.0.1:{free_port()}", api_key="k").projects()

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from automl_client import AsyncClient, Model, NotFound
+from automl_client import AsyncClient, Model, NotFound, Unsupported
 
 from tests.client.support import LiveServer, frame
 
@@ -120,7 +120,7 @@ def test_regression_from_a_csv_file_uploaded_in_parts(server, tmp_path):
         predictions = model.predict(df)  # predicted in parts too
         assert len(predictions) == 200 and predictions.dtype.kind == "f"
         assert ((predictions - df["y"]) ** 2).mean() < 1.0
-        with pytest.raises(Exception, match="regression"):
+        with pytest.raises(Unsupported, match="regression"):
             model.predict_proba(df)
 
 
