@@ -69,8 +69,8 @@ class CollectionInfo(Success):
     collection_name: str = Field(description="The dataset's name")
     vector_type: Literal["dense", "sparse"] = Field(description="How the vectors are stored")
     vector_dim: Annotated[int, Field(ge=1)] | None = Field(
-        description="The vectors' width; null for a sparse dataset given no width that has no "
-                    "rows yet")
+        description="The vectors' width; null while it is unknown: a sparse dataset given "
+                    "no width, or a dataset created by an upload, before any row is stored")
     num_vectors: Annotated[int, Field(ge=0)] = Field(description="How many vectors it holds")
     attribute_names: list[str] = Field(description="The attributes stored so far")
     feature_names: list[str] | None = Field(
@@ -79,7 +79,7 @@ class CollectionInfo(Success):
     categorical_attributes: list[str] = Field(
         description="Attributes declared categorical at upload_automl_X")
     create_time: str = Field(pattern=TIME_PATTERN,
-                             description='When it was created: "YYYY/MM/DD HH:MM:SS" (UTC)')
+                             description='When it was created: "YYYY/MM/DD HH:MM:SS"')
 
 
 class JobStarted(Success):
@@ -131,7 +131,8 @@ class JobStatus(Success):
     progress: Annotated[float, Field(ge=0, le=1)] = Field(
         description="Extension: the fraction done, 0 to 1")
     current_step: str | None = Field(
-        description="Extension: what the job is doing now; null when it is not running")
+        description="Extension: the step the job is at (a failed job keeps its last one); "
+                    "null before the first and once finished")
     error: str = Optional("Why the job failed; only when status is failed")
     task_type: Literal["classification", "regression"] = Optional(
         "Trainings: classification or regression")
