@@ -67,17 +67,23 @@ def normalize_file_format(value: object, allowed: tuple[str, ...] = SUPPORTED_FO
     )
 
 
-def parse_file(raw: bytes | bytearray, options: ParseOptions) -> Columns:
-    """Parse decoded file bytes (see :func:`decode_file`) according to ``options``; the result
+def parse_file(data: bytes | bytearray | FileData, options: ParseOptions) -> Columns:
+    """Parse a file according to ``options``: its decoded bytes (see :func:`decode_file`), or
+    the file as sent (:class:`FileData`, see :func:`read_file_data`), which a CSV file is read
+    from as a stream (gzip inflated as it goes) and any other format inflates first. The result
     is within ``options.limits`` (rows, width)."""
     fmt = normalize_file_format(options.file_format)
-    if not raw or (fmt != "binary" and raw.isspace()):
+    if isinstance(data, FileData):
+        if data.size == 0:
+            raise IngestError("the file is empty")
+        if fmt != "csv":
+            data = data.inflate()
+    if not isinstance(data, FileData) and (not data or (fmt != "binary" and data.isspace())):
         raise IngestError("the file is empty")
-    rows = _PARSERS[fmt](raw, options)
+    rows = _PARSERS[fmt](data, options)
     # Each parser checks before it allocates; this says the same of whatever it returns.
     check_rows(rows.n, options.limits, "the file")
     layout = "sparse" if sparse.issparse(rows.vectors) else "dense"
     width = int(rows.vectors.shape[1])
     check_width(layout, width, options.limits, f"the file's vectors are {width} wide")
     return rows
-

@@ -12,7 +12,7 @@ from __future__ import annotations
 import binascii
 import re
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from .errors import IngestError
@@ -100,6 +100,19 @@ def gunzip(data: bytes, max_bytes: int) -> bytearray:
 def _inflate(data: bytes, max_bytes: int, sink: Callable[[bytes], object] | None) -> int:
     """Inflate every gzip member of ``data`` in bounded steps, handing the output to ``sink``
     (or dropping it); returns the total size. Raises once the total passes ``max_bytes``."""
+    total = 0
+    for piece in inflate_pieces(data, max_bytes):
+        total += len(piece)
+        if sink is not None:
+            sink(piece)
+    return total
+
+
+def inflate_pieces(data: bytes, max_bytes: int | None = None) -> Iterator[bytes]:
+    """The inflated bytes of every gzip member of ``data``, in pieces of at most 1 MB, in
+    linear time. Raises :class:`IngestError` for data that is not valid gzip (truncated,
+    corrupt, followed by anything but NUL padding) and :class:`TooLarge` once the running
+    total passes ``max_bytes`` (None: no limit)."""
     view = memoryview(data)
     size = len(data)
     total = 0
@@ -119,10 +132,9 @@ def _inflate(data: bytes, max_bytes: int, sink: Callable[[bytes], object] | None
                 while True:
                     if out:
                         total += len(out)
-                        if total > max_bytes:
+                        if max_bytes is not None and total > max_bytes:
                             raise file_too_large(max_bytes, compressed=True)
-                        if sink is not None:
-                            sink(out)
+                        yield out
                     # A full output step may leave output inside zlib even without input left.
                     if inflater.eof or (not inflater.unconsumed_tail and len(out) < _OUT_STEP):
                         break
@@ -131,7 +143,7 @@ def _inflate(data: bytes, max_bytes: int, sink: Callable[[bytes], object] | None
             raise IngestError(f"file_data is not valid gzip data ({exc})") from None
         end = pos - len(inflater.unused_data)  # where this member ended
         if data.count(b"\0", end) == size - end:  # nothing left, or only NUL padding
-            return total
+            return
         if data[end : end + 2] != GZIP_MAGIC:
             raise IngestError("file_data has unexpected bytes after the end of the gzip data")
         start = end

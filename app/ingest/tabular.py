@@ -19,6 +19,22 @@ from .types import Columns, ParseOptions
 from .vectors import check_vector_dim, convert_vectors
 
 Where = Callable[[int], str]
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+_EXACT_INT = float(2**53)
+"""Below this, every whole float64 is an exact integer, and int() of it equals int() of the
+decimal text it was read from."""
+
+
+class NeedsExactParse(Exception):  # noqa: N818 - a signal, not an error
+    """Raised inside a fast reader that cannot vouch for its result (a row to name in an error,
+    a value it cannot tell apart from the exact reader's): the caller reads the file again
+    with the exact reader, which words any error."""
+
+
+def exact_parse_needed(_row: int) -> str:
+    """The ``where`` of a fast reader, which knows no line numbers: asking for one means there
+    is an error to word, which is the exact reader's job."""
+    raise NeedsExactParse
 
 
 @dataclass
@@ -36,15 +52,45 @@ class Column:
     """Where :meth:`values` comes from when ``raw`` is not given (converted only on demand)."""
     raw: list | None = None
     """Original cell values (str / int / float / bool; None when missing)."""
+    make_raw: Callable[[], list] | None = None
+    """Where :meth:`values` comes from when neither ``raw`` nor ``source`` is given."""
+
+    def has_text(self) -> bool:
+        return bool(self.nonnumeric.any())
 
     def values(self) -> list:
         if self.raw is None:
-            if self.source is not None:
+            if self.make_raw is not None:
+                self.raw = self.make_raw()
+            elif self.source is not None:
                 series = self.source.astype(object)
                 self.raw = series.where(series.notna(), None).tolist()
             else:
                 self.raw = [None if np.isnan(v) else float(v) for v in self.nums]
         return self.raw
+
+
+@dataclass
+class BlockColumn:
+    """A numeric column that a fast reader wrote straight into column ``index`` of a float32
+    block: every cell a number or missing (NaN), every number a finite float32, as the reader
+    checked. :func:`assemble` uses the block itself as the vectors when its columns are exactly
+    the vector columns; anything else about such a column is left to the exact reader."""
+
+    name: str
+    position: int
+    block: np.ndarray
+    index: int
+
+    def has_text(self) -> bool:
+        return False
+
+    @property
+    def missing(self) -> np.ndarray:
+        return np.isnan(self.block[:, self.index])
+
+    def values(self) -> list:
+        raise NeedsExactParse  # the cells' text is gone (an id, a label: read as text)
 
 
 def _text(value: object) -> str | None:
@@ -69,18 +115,31 @@ def _as_int(value: object, number: float) -> int:
 def attribute_values(column: Column, keep_numbers: bool) -> list:
     """Cell values as attributes: numbers stay numbers for an explicitly listed column that is
     entirely numeric (ints when every value is whole), otherwise strings; missing -> None."""
-    raw = column.values()
     present = ~column.missing
     finite = np.isfinite(column.nums[present])
     if keep_numbers and not column.nonnumeric.any() and finite.all():
         numbers = column.nums
         if np.all(numbers[present] == np.round(numbers[present])):
+            if not present.any() or np.abs(numbers[present]).max() < _EXACT_INT:
+                # int() of the number is int() of its text: no Python step per cell
+                values = np.where(present, numbers, 0).astype(np.int64).tolist()
+                return _with_none(values, column.missing)
             return [
                 None if m else _as_int(r, n)
-                for r, n, m in zip(raw, numbers, column.missing, strict=True)
+                for r, n, m in zip(column.values(), numbers, column.missing, strict=True)
             ]
-        return [None if m else float(n) for n, m in zip(numbers, column.missing, strict=True)]
+        return _with_none(numbers.tolist(), column.missing)
+    raw = column.values()
+    if set(map(type, raw)) <= {str, type(None)}:  # text as read: no Python step per cell
+        return _with_none(raw, column.missing)  # the column's own list: it has one role
     return [None if m else _text(r) for r, m in zip(raw, column.missing, strict=True)]
+
+
+def _with_none(values: list, missing: np.ndarray) -> list:
+    """``values`` with None where ``missing``."""
+    for i in np.flatnonzero(missing).tolist():
+        values[i] = None
+    return values
 
 
 def _find(columns: list[Column], key: str | int, option: str, named: bool) -> Column:
@@ -150,8 +209,34 @@ def _example(column: Column, where: Where) -> str:
     return f"{column.name!r} (e.g. {column.values()[i]!r} at {where(i)})"
 
 
+def _vector_block(vector_cols: list, where: Where, n_rows: int) -> np.ndarray:
+    """The float32 (n_rows, len(vector_cols)) block of the vector columns: a fast reader's
+    block itself when the columns are all of it, in order; else stacked and checked here."""
+    if vector_cols and all(isinstance(c, BlockColumn) for c in vector_cols):
+        block = vector_cols[0].block
+        if block.shape == (n_rows, len(vector_cols)) and all(
+            c.block is block and c.index == k for k, c in enumerate(vector_cols)
+        ):
+            return block  # the reader checked every value
+    if any(isinstance(c, BlockColumn) for c in vector_cols):
+        raise NeedsExactParse
+    if vector_cols:
+        values = np.column_stack([c.nums for c in vector_cols])
+    else:
+        values = np.zeros((n_rows, 0))
+    bad = np.isinf(values) | (np.abs(np.nan_to_num(values)) > _FLOAT32_MAX)
+    if bad.any():
+        i, j = (int(k) for k in np.argwhere(bad)[0])
+        raise IngestError(
+            f"{where(i)}, column {vector_cols[j].name!r}: {vector_cols[j].values()[i]!r} is not "
+            "a finite float32 number (leave the cell empty for a missing value)"
+        )
+    return values.astype(np.float32)
+
+
 def assemble(
-    columns: list[Column], *, named: bool, options: ParseOptions, where: Where, n_rows: int
+    columns: list[Column | BlockColumn], *, named: bool, options: ParseOptions, where: Where,
+    n_rows: int,
 ) -> Columns:
     """Build Columns from classified columns.
 
@@ -221,7 +306,7 @@ def assemble(
     for col in columns:
         if col.position in used:
             continue
-        if col.nonnumeric.any():
+        if col.has_text():
             _check_numeric(col, col.name in numeric, where)
             auto_attrs.append(col)
         else:
@@ -239,30 +324,21 @@ def assemble(
             "for a missing value)"
         )
 
-    hint = ""
-    if auto_attrs:
+    def hint() -> str:  # only for an error: it names rows
+        if not auto_attrs:
+            return ""
         shown = "; ".join(_example(c, where) for c in auto_attrs[:5])
-        hint = f" (columns stored as attributes because they hold non-numeric values: {shown})"
+        return f" (columns stored as attributes because they hold non-numeric values: {shown})"
+
     if not vector_cols and options.require_vectors:
-        raise IngestError("the file has no numeric columns to use as vector components" + hint)
+        raise IngestError("the file has no numeric columns to use as vector components" + hint())
     if options.vector_dim is not None and len(vector_cols) != options.vector_dim:
         raise IngestError(
             f"the file has {len(vector_cols)} numeric vector columns but the collection has "
-            f"vector_dim {options.vector_dim}{hint}"
+            f"vector_dim {options.vector_dim}{hint()}"
         )
 
-    if vector_cols:
-        values = np.column_stack([c.nums for c in vector_cols])
-    else:
-        values = np.zeros((n_rows, 0))
-    bad = np.isinf(values) | (np.abs(np.nan_to_num(values)) > float(np.finfo(np.float32).max))
-    if bad.any():
-        i, j = (int(k) for k in np.argwhere(bad)[0])
-        raise IngestError(
-            f"{where(i)}, column {vector_cols[j].name!r}: {vector_cols[j].values()[i]!r} is not "
-            "a finite float32 number (leave the cell empty for a missing value)"
-        )
-    vectors = convert_vectors(values.astype(np.float32), options.vector_type)
+    vectors = convert_vectors(_vector_block(vector_cols, where, n_rows), options.vector_type)
 
     ids = None
     if id_col is not None:

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from app.db.models import Collection, Job
 from app.errors import AppError, BadRequest
-from app.ingest import Columns, IngestError, ParseOptions, gunzip, parse_file
+from app.ingest import Columns, FileData, IngestError, ParseOptions, parse_file
 from app.jobs.inputs import read_inputs, read_meta
 from app.storage import codec
 from app.storage.collections import append_rows, delete_ids, set_attribute
@@ -69,10 +69,13 @@ class PreparedData:
 
 def _parse(session: Session, job: Job, meta: dict, file: bytes) -> Columns:
     options = ParseOptions.from_dict(meta["options"])
-    if meta.get("file_encoding") == "gzip":
-        # Checked within the limit when the request came in; inflated here, once.
-        limit = options.limits.max_file_bytes if options.limits else meta["file_size"]
-        file = run_ingest(gunzip, file, limit)
+    gzipped = meta.get("file_encoding") == "gzip"
+    # The file as sent, its size checked within the limit when the request came in: the
+    # parser inflates it once (a CSV file as a stream, never whole).
+    size = meta.get("file_size")
+    if size is None:  # a job queued without it: the limit bounds it
+        size = options.limits.max_file_bytes if options.limits else len(file) << 10
+    data = FileData(file, gzipped, size if gzipped else len(file))
     collection = session.get(Collection, job.collection_id)
     if options.file_format == "binary" and options.vector_dim is None:
         options.vector_dim = collection.vector_dim if collection else None
@@ -80,7 +83,7 @@ def _parse(session: Session, job: Job, meta: dict, file: bytes) -> Columns:
             and collection.vector_type == "dense" and collection.feature_names):
         # A text value in one of the collection's vector columns is a mistake to name.
         options.numeric_columns = list(collection.feature_names)
-    return run_ingest(parse_file, file, options)
+    return run_ingest(parse_file, data, options)
 
 
 def prepare_data_job(session: Session, job: Job) -> PreparedData:

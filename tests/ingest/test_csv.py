@@ -6,6 +6,8 @@ from scipy import sparse
 
 from .conftest import error_of, parse, roundtrip
 
+pytestmark = pytest.mark.usefixtures("both_readers")
+
 CSV = b"id,f1,f2,color,label\nr1,1.5,2,red,1\nr2,,3,blue,0\nr3,4,5,,1\n"
 
 

@@ -4,10 +4,13 @@ given for a headerless file, ids that are no usable strings."""
 import json
 
 import numpy as np
+import pytest
 
 from app.ingest import MAX_ID_LENGTH, id_problem
 
 from .conftest import error_of, parse
+
+pytestmark = pytest.mark.usefixtures("both_readers")
 
 AGES = "age,height,label\n" + "".join(f"{20 + i},{150 + i},{i % 2}\n" for i in range(10))
 

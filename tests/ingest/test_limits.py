@@ -81,6 +81,7 @@ def test_libsvm_rows():
 
 # ---- csv, json, binary ----
 
+@pytest.mark.usefixtures("both_readers")
 def test_csv_too_many_columns_is_refused_before_parsing():
     header = ",".join(f"f{j}" for j in range(50))
     raw = f"{header}\n" + ",".join("1" * 50) + "\n"
@@ -88,6 +89,7 @@ def test_csv_too_many_columns_is_refused_before_parsing():
     assert "line 1 has 50 fields" in msg and "AUTOML_MAX_DENSE_DIM" in msg
 
 
+@pytest.mark.usefixtures("both_readers")
 def test_csv_vector_columns_at_and_over_the_limit():
     ok = b"id,a,b,c,d,label,color\nr1,1,2,3,4,0,red\n"
     rows = parse(ok, file_format="csv", label_column="label")
@@ -97,6 +99,7 @@ def test_csv_vector_columns_at_and_over_the_limit():
     assert "5 vector columns" in msg and "AUTOML_MAX_DENSE_DIM" in msg
 
 
+@pytest.mark.usefixtures("both_readers")
 def test_csv_rows():
     raw = b"a,b\n" + b"1,2\n" * 6
     msg = error_of(parse, raw, file_format="csv", has_field_names=True)
@@ -200,6 +203,7 @@ def test_unsupported_file_formats():
     assert "cannot be used here" in msg and '"binary"' not in msg
 
 
+@pytest.mark.usefixtures("both_readers")
 def test_parse_file_accepts_aliases():
     assert parse(b"a,b\n1,2\n", file_format="CSV").n == 1
     assert parse(b"1 1:1\n", file_format="svmlight").n == 1
