@@ -10,39 +10,39 @@ from app.services import automl
 router = APIRouter(route_class=OrjsonRoute, tags=["automl"])
 
 
-@router.post("/train_automl_model", responses=ok(responses.JobStarted))
+@router.post("/train_automl_model", responses=ok(responses.JobStartedResponse))
 def train_automl_model(body: TrainRequest, api: ApiDep) -> dict:
     with api.session(body) as (session, user):
         job = automl.start_training(session, user, body, limits=api.training_limits)
     return api.submit(job)
 
 
-@router.post("/automl_predict", responses=ok(responses.Prediction))
+@router.post("/automl_predict", responses=ok(responses.PredictionResponse))
 def automl_predict(body: PredictRequest, api: ApiDep) -> dict:
     with api.session(body) as (session, user):
         return automl.predict(session, user, body, limits=api.ingest_limits)
 
 
-@router.post("/get_model_validation_metric", responses=ok(responses.ValidationMetric))
+@router.post("/get_model_validation_metric", responses=ok(responses.ValidationMetricResponse))
 def get_model_validation_metric(body: ModelRequest, api: ApiDep) -> dict:
     with api.session(body) as (session, user):
         return automl.validation_metric(session, user, body)
 
 
-@router.post("/get_feature_importance", responses=ok(responses.FeatureImportance))
+@router.post("/get_feature_importance", responses=ok(responses.FeatureImportanceResponse))
 def get_feature_importance(body: ModelRequest, api: ApiDep) -> dict:
     with api.session(body) as (session, user):
         return automl.feature_importance(session, user, body)
 
 
-@router.post("/list_automl_model_infos", responses=ok(responses.ModelInfos))
+@router.post("/list_automl_model_infos", responses=ok(responses.ModelInfosResponse))
 def list_automl_model_infos(body: CollectionRequest, api: ApiDep) -> dict:
     with api.session(body) as (session, user):
         return automl.list_models(session, user, body.project_name, body.collection_name,
                                   infos_format=api.settings.model_infos_format)
 
 
-@router.post("/delete_automl_model", responses=ok(responses.Done))
+@router.post("/delete_automl_model", responses=ok(responses.OkResponse))
 def delete_automl_model(body: ModelRequest, api: ApiDep) -> dict:
     with api.session(body) as (session, user):
         automl.delete_model(session, user, body)

@@ -20,7 +20,7 @@ from app.services import collections, data
 router = APIRouter(route_class=OrjsonRoute, tags=["datasets and data"])
 
 
-@router.post("/init", responses=ok(responses.Done))
+@router.post("/init", responses=ok(responses.OkResponse))
 def init(body: InitRequest, api: ApiDep) -> dict:
     with api.session(body) as (session, user):
         data.check_vector_dim(body.vector_type, body.vector_dim, api.ingest_limits)
@@ -29,21 +29,21 @@ def init(body: InitRequest, api: ApiDep) -> dict:
     return {"success": True}
 
 
-@router.post("/delete_collection", responses=ok(responses.Done))
+@router.post("/delete_collection", responses=ok(responses.OkResponse))
 def delete_collection(body: CollectionRequest, api: ApiDep) -> dict:
     with api.session(body) as (session, user):
         collections.delete_collection(session, user, body.project_name, body.collection_name)
     return {"success": True}
 
 
-@router.post("/get_collection_list", responses=ok(responses.CollectionList))
+@router.post("/get_collection_list", responses=ok(responses.CollectionListResponse))
 def get_collection_list(body: ProjectRequest, api: ApiDep) -> dict:
     with api.session(body) as (session, user):
         names = [c.name for c in collections.list_collections(session, user, body.project_name)]
     return {"success": True, "collection_list": names}
 
 
-@router.post("/get_collection_info", responses=ok(responses.CollectionInfo))
+@router.post("/get_collection_info", responses=ok(responses.CollectionInfoResponse))
 def get_collection_info(body: CollectionRequest, api: ApiDep) -> dict:
     with api.session(body) as (session, user):
         collection = collections.get_collection(session, user, body.project_name,
@@ -51,7 +51,7 @@ def get_collection_info(body: CollectionRequest, api: ApiDep) -> dict:
         return {"success": True, **collections.describe(collection)}
 
 
-@router.post("/add_data", responses=ok(responses.JobStarted))
+@router.post("/add_data", responses=ok(responses.JobStartedResponse))
 def add_data(body: AddDataRequest, api: ApiDep) -> dict:
     with api.session(body) as (session, user):
         job = data.add_batch(
@@ -61,7 +61,7 @@ def add_data(body: AddDataRequest, api: ApiDep) -> dict:
     return api.submit(job)
 
 
-@router.post("/add_data_batch", responses=ok(responses.JobStarted))
+@router.post("/add_data_batch", responses=ok(responses.JobStartedResponse))
 def add_data_batch(body: AddDataBatchRequest, api: ApiDep) -> dict:
     with api.session(body) as (session, user):
         job = data.add_batch(session, user, body.project_name, body.collection_name,
@@ -70,7 +70,7 @@ def add_data_batch(body: AddDataBatchRequest, api: ApiDep) -> dict:
     return api.submit(job)
 
 
-@router.post("/upload", responses=ok(responses.JobStarted))
+@router.post("/upload", responses=ok(responses.JobStartedResponse))
 def upload(body: UploadRequest, api: ApiDep) -> dict:
     with api.session(body) as (session, user):
         job = data.upload(session, user, body, file_data=body.file_data, action="upload",
@@ -78,7 +78,7 @@ def upload(body: UploadRequest, api: ApiDep) -> dict:
     return api.submit(job)
 
 
-@router.post("/upload_automl_X", responses=ok(responses.JobStarted))
+@router.post("/upload_automl_X", responses=ok(responses.JobStartedResponse))
 def upload_automl_x(body: UploadAutomlXRequest, api: ApiDep) -> dict:
     with api.session(body) as (session, user):
         job = data.upload(session, user, body, file_data=body.X, action="upload_automl_X",
@@ -86,14 +86,14 @@ def upload_automl_x(body: UploadAutomlXRequest, api: ApiDep) -> dict:
     return api.submit(job)
 
 
-@router.post("/attach_automl_label", responses=ok(responses.JobStarted))
+@router.post("/attach_automl_label", responses=ok(responses.JobStartedResponse))
 def attach_automl_label(body: AttachLabelRequest, api: ApiDep) -> dict:
     with api.session(body) as (session, user):
         job = data.attach_label(session, user, body, limits=api.ingest_limits)
     return api.submit(job)
 
 
-@router.post("/delete_data", responses=ok(responses.JobStarted))
+@router.post("/delete_data", responses=ok(responses.JobStartedResponse))
 def delete_data(body: DeleteDataRequest, api: ApiDep) -> dict:
     with api.session(body) as (session, user):
         job = data.delete_data(session, user, body.project_name, body.collection_name,

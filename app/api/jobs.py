@@ -13,27 +13,27 @@ from app.services.projects import get_project
 router = APIRouter(route_class=OrjsonRoute, tags=["jobs"])
 
 
-@router.post("/get_upload_data_status", responses=ok(responses.JobStatus))
+@router.post("/get_upload_data_status", responses=ok(responses.JobStatusResponse))
 def get_upload_data_status(body: JobRequest, api: ApiDep) -> dict:
     with api.session(body) as (session, user):
         return jobs.status_view(session, jobs.get_job(session, user, body.job_id))
 
 
-@router.post("/get_automl_training_status", responses=ok(responses.JobStatus))
+@router.post("/get_automl_training_status", responses=ok(responses.JobStatusResponse))
 def get_automl_training_status(body: JobRequest, api: ApiDep) -> dict:
     """Answers for data jobs too: VecML clients poll attach_automl_label's job here."""
     with api.session(body) as (session, user):
         return jobs.status_view(session, jobs.get_job(session, user, body.job_id))
 
 
-@router.post("/cancel_job", responses=ok(responses.CancelledJob))
+@router.post("/cancel_job", responses=ok(responses.CancelJobResponse))
 def cancel_job(body: JobRequest, api: ApiDep) -> dict:
     """Extension: cancel a queued or running job; it is then reported failed."""
     with api.session(body) as (session, user):
         return jobs.cancel_job(session, user, body.job_id)
 
 
-@router.post("/list_jobs", responses=ok(responses.JobList))
+@router.post("/list_jobs", responses=ok(responses.JobListResponse))
 def list_jobs(body: ListJobsRequest, api: ApiDep) -> dict:
     """Extension: the caller's jobs, newest first, each as its status; filter by project,
     dataset, kind and status, page with limit and offset."""

@@ -10,21 +10,21 @@ from app.services import projects
 router = APIRouter(route_class=OrjsonRoute, tags=["projects"])
 
 
-@router.post("/create_project", responses=ok(responses.Done))
+@router.post("/create_project", responses=ok(responses.OkResponse))
 def create_project(body: CreateProjectRequest, api: ApiDep) -> dict:
     with api.session(body) as (session, user):
         projects.create_project(session, user, body.project_name, body.application)
     return {"success": True}
 
 
-@router.post("/delete_project", responses=ok(responses.Done))
+@router.post("/delete_project", responses=ok(responses.OkResponse))
 def delete_project(body: ProjectRequest, api: ApiDep) -> dict:
     with api.session(body) as (session, user):
         projects.delete_project(session, user, body.project_name)
     return {"success": True}
 
 
-@router.post("/get_project_list", responses=ok(responses.ProjectList))
+@router.post("/get_project_list", responses=ok(responses.ProjectListResponse))
 def get_project_list(body: Body, api: ApiDep) -> dict:
     with api.session(body) as (session, user):
         names = [p.name for p in projects.list_projects(session, user)]

@@ -7,7 +7,7 @@ description. Every model forbids other properties, so the schema is a complete d
 which tests/api/test_openapi.py and tests/api/test_schemathesis.py check against real answers.
 
 A field that is left out when it does not apply (rather than sent as null) is declared with
-`Optional(...)`: not required, and not nullable unless its type says so."""
+`Conditional(...)`: not required, and not nullable unless its type says so."""
 
 from typing import Annotated, Any, Literal
 
@@ -25,7 +25,7 @@ def _no_default(schema: dict[str, Any]) -> None:
     schema.pop("default", None)
 
 
-def Optional(description: str, **kwargs: Any) -> Any:  # noqa: N802 (reads as a marker)
+def Conditional(description: str, **kwargs: Any) -> Any:  # noqa: N802 (reads as a marker)
     """A field present only when it applies: not required, no `default: null` in its schema
     (a missing field is not a null one)."""
     return Field(None, description=description, json_schema_extra=_no_default, **kwargs)
@@ -44,7 +44,7 @@ class Success(BaseModel):
     success: Literal[True] = Field(description="Always true on a success")
 
 
-class Done(Success):
+class OkResponse(Success):
     """Nothing more than the envelope (create_project, delete_project, init, delete_collection,
     delete_automl_model)."""
 
@@ -55,15 +55,15 @@ class HealthResponse(Success):
     status: Literal["ok"] = Field(description="Always ok")
 
 
-class ProjectList(Success):
+class ProjectListResponse(Success):
     project_list: list[str] = Field(description="The caller's project names, oldest first")
 
 
-class CollectionList(Success):
+class CollectionListResponse(Success):
     collection_list: list[str] = Field(description="The project's dataset names, oldest first")
 
 
-class CollectionInfo(Success):
+class CollectionInfoResponse(Success):
     """Extension: the whole endpoint (get_collection_info)."""
 
     collection_name: str = Field(description="The dataset's name")
@@ -77,12 +77,12 @@ class CollectionInfo(Success):
         description="The vector components' names, from a named upload (csv header, json "
                     "keys); null when they have none")
     categorical_attributes: list[str] = Field(
-        description="Attributes declared categorical at upload_automl_X")
+        description="Attributes declared categorical by an upload's categorical_features")
     create_time: str = Field(pattern=TIME_PATTERN,
                              description='When it was created: "YYYY/MM/DD HH:MM:SS"')
 
 
-class JobStarted(Success):
+class JobStartedResponse(Success):
     job_id: str = Field(description="The job's id: poll its status with it")
 
 
@@ -114,7 +114,7 @@ class LeaderboardEntry(BaseModel):
     fit_seconds: Annotated[float, Field(ge=0)] = Field(description="Time spent fitting it")
 
 
-class JobStatus(Success):
+class JobStatusResponse(Success):
     """A job's status view (get_upload_data_status, get_automl_training_status, and each job
     of list_jobs). VecML documents status, start_time, duration, error, and for trainings
     task_type, model_name, label_attribute and validation_metric; the rest are extensions."""
@@ -133,28 +133,28 @@ class JobStatus(Success):
     current_step: str | None = Field(
         description="Extension: the step the job is at (a failed job keeps its last one); "
                     "null before the first and once finished")
-    error: str = Optional("Why the job failed; only when status is failed")
-    task_type: Literal["classification", "regression"] = Optional(
+    error: str = Conditional("Why the job failed; only when status is failed")
+    task_type: Literal["classification", "regression"] = Conditional(
         "Trainings: classification or regression")
-    model_name: str = Optional("Trainings: the model being trained")
-    label_attribute: str = Optional("Trainings: the attribute predicted")
-    validation_metric: Metric = Optional(
+    model_name: str = Conditional("Trainings: the model being trained")
+    label_attribute: str = Conditional("Trainings: the attribute predicted")
+    validation_metric: Metric = Conditional(
         "Trainings, once finished: an object of metrics for a classification, the mean "
         "squared error (a number) for a regression")
-    leaderboard: list[LeaderboardEntry] = Optional(
+    leaderboard: list[LeaderboardEntry] = Conditional(
         "Extension; trainings, once finished: the candidates' out-of-fold scores, best first")
-    num_training_samples: Annotated[int, Field(ge=0)] = Optional(
+    num_training_samples: Annotated[int, Field(ge=0)] = Conditional(
         "Extension; trainings, once finished: the labelled rows trained on")
-    num_inserted: Annotated[int, Field(ge=0)] = Optional(
+    num_inserted: Annotated[int, Field(ge=0)] = Conditional(
         "Extension; add_data, add_data_batch, upload and upload_automl_X, once finished: "
         "the rows stored")
-    num_deleted: Annotated[int, Field(ge=0)] = Optional(
+    num_deleted: Annotated[int, Field(ge=0)] = Conditional(
         "Extension; delete_data, once finished: the rows deleted")
-    num_labelled: Annotated[int, Field(ge=0)] = Optional(
+    num_labelled: Annotated[int, Field(ge=0)] = Conditional(
         "Extension; attach_automl_label, once finished: the rows given a label")
 
 
-class CancelledJob(Success):
+class CancelJobResponse(Success):
     """Extension: the whole endpoint (cancel_job)."""
 
     job_id: str = Field(description="The job cancelled")
@@ -162,33 +162,34 @@ class CancelledJob(Success):
     error: str = Field(description='Why: "cancelled by the user"')
 
 
-class JobList(Success):
+class JobListResponse(Success):
     """Extension: the whole endpoint (list_jobs)."""
 
     total: Annotated[int, Field(ge=0)] = Field(
         description="How many jobs match the filters, on every page")
-    jobs: list[JobStatus] = Field(description="This page's jobs, newest first, each as its "
+    jobs: list[JobStatusResponse] = Field(description="This page's jobs, newest first, each as its "
                                                "status view")
 
 
-class Prediction(Success):
+class PredictionResponse(Success):
     num_samples: Annotated[int, Field(ge=0)] = Field(
         description="How many rows had a label and were scored; 0 when none had one")
-    predictions: list[Label] = Field(
-        description="One per row, in order: the class label (classification) or the value "
+    predictions: list[str | float] = Field(
+        description="One per row, in order: the class label (classification: a number when "
+                    "every training label is numeric, else the label's text) or the value "
                     "(regression)")
-    prediction_metric: Metric = Optional(
+    prediction_metric: Metric = Conditional(
         "Only when some rows had a label: an object of metrics for a classification, the "
         "mean squared error (a number) for a regression")
-    classes: list[Label] = Optional(
+    classes: list[Label] = Conditional(
         "Extension; with return_probabilities on a classification: the classes, in the "
         "order of each row's probabilities")
-    probabilities: list[list[float]] = Optional(
+    probabilities: list[list[float]] = Conditional(
         "Extension; with return_probabilities on a classification: one list per row, one "
         "probability per class")
 
 
-class ValidationMetric(Success):
+class ValidationMetricResponse(Success):
     validation_metric: Metric = Field(
         description="Out of fold, or on validation_dataset: an object of metrics for a "
                     "classification, the mean squared error (a number) for a regression")
@@ -202,8 +203,8 @@ class Importance(BaseModel):
         description="Its share of the gain; all sum to 1")
 
 
-class FeatureImportance(Success):
-    """Not on VecML's AutoML page; the shape VecML's own client reads."""
+class FeatureImportanceResponse(Success):
+    """Not on VecML's AutoML page: the shape a third-party VecML client reads."""
 
     feature_importance: list[Importance] = Field(
         description="The features the model uses, most important first")
@@ -230,11 +231,14 @@ class ModelInfo(BaseModel):
     create_time: str = Field(pattern=MODEL_TIME_PATTERN, description='"YYYY/MM/DD, HH:MM"')
 
 
-class ModelInfos(Success):
-    model_infos: list[ModelInfoArray] | list[ModelInfo] = Field(
-        description="The dataset's trained models, oldest first: arrays as VecML documents "
-                    "(default), or objects with the same five keys when the server is set to "
-                    "AUTOML_MODEL_INFOS_FORMAT=objects")
+class ModelInfosResponse(Success):
+    # Each item is one form or the other (a list of one form or a list of the other would be
+    # tighter, but client generators such as openapi-python-client cannot tell two list types
+    # apart and emit code that does not type-check).
+    model_infos: list[ModelInfoArray | ModelInfo] = Field(
+        description="The dataset's trained models, oldest first, all in the same form: arrays "
+                    "as VecML documents (default), or objects with the same five keys when "
+                    "the server is set to AUTOML_MODEL_INFOS_FORMAT=objects")
 
 
 def ok(model: type[Success], description: str = "Success") -> dict[int | str, dict[str, Any]]:

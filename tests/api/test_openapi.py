@@ -108,9 +108,9 @@ def success_schema(document, path: str) -> dict:
 EXTENSION_ENDPOINTS = {"/api/get_collection_info", "/api/cancel_job", "/api/list_jobs",
                        "/health"}
 EXTENSION_FIELDS = {
-    "JobStatus": {"job_id", "job_type", "progress", "current_step", "leaderboard",
+    "JobStatusResponse": {"job_id", "job_type", "progress", "current_step", "leaderboard",
                   "num_training_samples", "num_inserted", "num_deleted", "num_labelled"},
-    "Prediction": {"classes", "probabilities"},
+    "PredictionResponse": {"classes", "probabilities"},
 }
 
 
@@ -130,10 +130,10 @@ def test_every_operation_declares_its_own_success_schema(document):
     for model, fields in EXTENSION_FIELDS.items():
         for name, prop in schemas[model]["properties"].items():
             assert prop["description"].startswith("Extension") == (name in fields), (model, name)
-    model_infos = schemas["ModelInfos"]["properties"]["model_infos"]["anyOf"]
-    assert model_infos[0]["items"]["type"] == "array"  # VecML's documented arrays
-    assert model_infos[1]["items"] == {"$ref": "#/components/schemas/ModelInfo"}
-    metric = schemas["ValidationMetric"]["properties"]["validation_metric"]["anyOf"]
+    model_infos = schemas["ModelInfosResponse"]["properties"]["model_infos"]["items"]["anyOf"]
+    assert model_infos[0]["type"] == "array" and len(model_infos[0]["prefixItems"]) == 5
+    assert model_infos[1] == {"$ref": "#/components/schemas/ModelInfo"}
+    metric = schemas["ValidationMetricResponse"]["properties"]["validation_metric"]["anyOf"]
     assert metric == [{"$ref": "#/components/schemas/ClassificationMetric"}, {"type": "number"}]
 
 
