@@ -339,6 +339,8 @@ def test_real_answers_match_the_declared_success_schemas(tmp_path):
                    attributes={"label": "yes", "y": 1.0, "colour": "red"})["job_id"]
         c.finished(one)
         c.finished(c.ok("delete_data", **where, string_ids=["extra", "nobody"])["job_id"])
+        duplicate = c.ok("add_data_batch", **where, data=data[:1], string_ids=["r0"])["job_id"]
+        assert c.wait(duplicate)["status"] == "failed"  # a failed data job's view
         c.ok("get_collection_list", project_name="P")
         assert c.ok("get_collection_info", **where)["num_vectors"] == 80
 
