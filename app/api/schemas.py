@@ -35,13 +35,6 @@ class ErrorResponse(BaseModel):
     error_message: str = Field(description="What went wrong, for a person to read")
 
 
-class SuccessResponse(BaseModel):
-    """Every success (HTTP 200); each endpoint adds its own fields (docs/compatibility.md)."""
-
-    model_config = ConfigDict(extra="allow")
-    success: Literal[True] = Field(description="Always true on a success")
-
-
 # ---- rules shared by several fields ----
 
 def _anchored(regex: re.Pattern) -> str:
