@@ -69,14 +69,15 @@ def normalize_file_format(value: object, allowed: tuple[str, ...] = SUPPORTED_FO
 
 def parse_file(data: bytes | bytearray | FileData, options: ParseOptions) -> Columns:
     """Parse a file according to ``options``: its decoded bytes (see :func:`decode_file`), or
-    the file as sent (:class:`FileData`, see :func:`read_file_data`), which a CSV file is read
-    from as a stream (gzip inflated as it goes) and any other format inflates first. The result
+    the file as sent (:class:`FileData`, see :func:`read_file_data`), which a large CSV or
+    libsvm file is read from as a stream (gzip inflated as it goes) and any other inflates
+    first. The result
     is within ``options.limits`` (rows, width)."""
     fmt = normalize_file_format(options.file_format)
     if isinstance(data, FileData):
         if data.size == 0:
             raise IngestError("the file is empty")
-        if fmt != "csv":
+        if fmt not in ("csv", "libsvm"):
             data = data.inflate()
     if not isinstance(data, FileData) and (not data or (fmt != "binary" and data.isspace())):
         raise IngestError("the file is empty")

@@ -16,8 +16,6 @@ from __future__ import annotations
 import csv
 import io
 import itertools
-import queue
-import threading
 import zlib
 from collections import Counter
 from collections.abc import Iterator
@@ -29,17 +27,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from .decode import FileData, inflate_pieces
+from .decode import FileData
 from .errors import IngestError
 from .limits import check_rows
-from .tabular import (
-    BlockColumn,
-    Column,
-    NeedsExactParse,
-    assemble,
-    check_columns,
-    exact_parse_needed,
-)
+from .stream import NeedsExactParse, TextSource, blank_lines, text_source
+from .tabular import BlockColumn, Column, assemble, check_columns, exact_parse_needed
 from .types import Columns, ParseOptions
 
 # Cells that mean "missing value" (besides an empty cell).
@@ -307,156 +299,6 @@ def _parse_fast(file: FileData, options: ParseOptions) -> Columns | None:
         return None
 
 
-class _Inflating:
-    """The inflated text of gzip data, in whole lines, inflated as it is read (zlib lets go of
-    the GIL while it works: :meth:`lines` runs it in a thread of its own, beside the parse).
-    A carriage return not followed by a line feed stops the reading (:class:`NeedsExactParse`):
-    pyarrow takes it for a line break, the exact reader does not."""
-
-    def __init__(self, data: bytes) -> None:
-        self._pieces = inflate_pieces(data)
-        self._held = bytearray()  # inflated, not handed out yet
-        self._cr_end = False  # the last piece ended in a carriage return
-        self._done = False
-
-    def _next(self) -> bytes:
-        piece = b"" if self._done else next(self._pieces, b"")
-        if not piece:
-            self._done = True
-            if self._cr_end:
-                raise NeedsExactParse
-            return piece
-        if self._cr_end and piece[:1] != b"\n":
-            raise NeedsExactParse
-        if b"\r" in piece and _lone_carriage_return(piece):
-            raise NeedsExactParse
-        self._cr_end = piece[-1:] == b"\r"
-        return piece
-
-    def peek(self, size: int) -> tuple[bytes, bool]:
-        """The first ``size`` bytes not handed out yet (fewer at the end), and whether they
-        reach the end of the file."""
-        while len(self._held) < size and not self._done:
-            self._held += self._next()
-        return bytes(self._held[:size]), self._done and len(self._held) <= size
-
-    def skip(self, size: int) -> None:
-        del self._held[:size]
-
-    def _chunks(self, size: int) -> Iterator[tuple[bytes, int]]:
-        held = self._held
-        while True:
-            while len(held) < size and not self._done:
-                held += self._next()
-            if self._done:
-                if held:
-                    yield bytes(held), _lines_in(held, 0, len(held))
-                return
-            end = held.rfind(b"\n") + 1
-            if end == 0:  # a line longer than a chunk
-                size *= 2
-                continue
-            chunk = bytes(held[:end])
-            del held[:end]
-            yield chunk, _lines_in(chunk, 0, end)
-
-    def lines(self, size: int) -> Iterator[tuple[bytes, int]]:
-        """The rest of the text in chunks of whole lines (about ``size`` bytes each) with the
-        number of lines in each, inflated in a thread ahead of the caller (at most two chunks
-        ahead)."""
-        ahead: queue.Queue = queue.Queue(maxsize=2)
-        stop = threading.Event()
-
-        def produce() -> None:
-            try:
-                for chunk in self._chunks(size):
-                    while not stop.is_set():
-                        try:
-                            ahead.put(chunk, timeout=0.1)
-                            break
-                        except queue.Full:
-                            continue
-                    if stop.is_set():
-                        return
-                ahead.put(None)
-            except BaseException as exc:  # handed to the reading thread
-                ahead.put(exc)
-
-        worker = threading.Thread(target=produce, name="csv-inflate", daemon=True)
-        worker.start()
-        try:
-            while True:
-                item = ahead.get()
-                if item is None:
-                    return
-                if isinstance(item, BaseException):
-                    raise item
-                yield item
-        finally:
-            stop.set()
-            while worker.is_alive():
-                try:
-                    ahead.get(timeout=0.1)
-                except queue.Empty:
-                    pass
-            worker.join()
-
-
-class _Plain:
-    """Uncompressed bytes, handed out in place."""
-
-    def __init__(self, data: bytes | bytearray) -> None:
-        if b"\r" in data and _lone_carriage_return(data):
-            raise NeedsExactParse
-        self._data = data
-        self._pos = 0
-
-    def peek(self, size: int) -> tuple[bytes, bool]:
-        end = self._pos + size
-        return bytes(self._data[self._pos : end]), end >= len(self._data)
-
-    def skip(self, size: int) -> None:
-        self._pos += size
-
-    def lines(self, size: int) -> Iterator[tuple[memoryview, int]]:
-        """The rest of the text in chunks of whole lines (about ``size`` bytes each) with the
-        number of lines in each."""
-        data, pos, total = self._data, self._pos, len(self._data)
-        view = memoryview(data)
-        while pos < total:
-            end = total if pos + size >= total else data.rfind(b"\n", pos, pos + size) + 1
-            if end <= pos:  # a line longer than a chunk
-                found = data.find(b"\n", pos + size)
-                end = total if found < 0 else found + 1
-            yield view[pos:end], _lines_in(data, pos, end)
-            pos = end
-
-
-def _lines_in(data: bytes | bytearray, start: int, end: int) -> int:
-    """How many lines data[start:end] holds (the last one may lack its line feed)."""
-    count = data.count(b"\n", start, end)
-    return count + (1 if end > start and data[end - 1] != 10 else 0)
-
-
-def _blank_lines(chunk: bytes | memoryview) -> int:
-    """How many lines of ``chunk`` are empty (or a lone CR of a CRLF), as pyarrow skips them."""
-    text = np.frombuffer(chunk, dtype=np.uint8)
-    ends = np.flatnonzero(text == 10)
-    starts = np.concatenate([[0], ends[:-1] + 1])
-    length = ends - starts
-    cr = np.zeros(len(ends), dtype=bool)
-    one = length == 1
-    cr[one] = text[starts[one]] == 13
-    return int(np.count_nonzero((length == 0) | cr))
-
-
-def _lone_carriage_return(data: bytes | bytearray) -> bool:
-    """Whether ``data`` has a carriage return that is not the start of a CRLF (one at the very
-    end counts too: the caller looks at what follows)."""
-    count = data.count(b"\r")
-    return count != data.count(b"\r\n") + (1 if data.endswith(b"\r") else 0)
-
-
 @dataclass
 class _Plan:
     """What the first records tell: the header, the names, where the data starts, and how to
@@ -473,7 +315,7 @@ class _Plan:
     bytes_per_row: float
 
 
-def _plan(source: _Inflating | _Plain, options: ParseOptions) -> _Plan:
+def _plan(source: TextSource, options: ParseOptions) -> _Plan:
     """Read the first records (at least HEADER_SAMPLE_ROWS + 1, as the exact reader's header
     detection does) and decide how to read the file."""
     size = _PREFIX_STEP
@@ -525,7 +367,7 @@ def _plan(source: _Inflating | _Plain, options: ParseOptions) -> _Plan:
 
 
 def _read_fast(file: FileData, options: ParseOptions) -> Columns:
-    source = _Inflating(file.data) if file.gzip else _Plain(file.data)
+    source = text_source(file)
     plan = _plan(source, options)
     source.skip(plan.data_offset)
     chunks = source.lines(_CHUNK_BYTES)
@@ -555,7 +397,7 @@ def _record_batches(plan: _Plan, chunks: Iterator[tuple[bytes | memoryview, int]
                                parse_options=parse_options, convert_options=convert_options)
         # A row per line that is not empty: pyarrow drops the rest of a buffer in which a
         # quote is never closed, and a quoted line break joins lines.
-        if table.num_rows != lines and table.num_rows != lines - _blank_lines(chunk):
+        if table.num_rows != lines and table.num_rows != lines - blank_lines(chunk):
             raise NeedsExactParse
         yield from table.to_batches()
 

@@ -15,6 +15,7 @@ import pandas as pd
 from .errors import IngestError
 from .ids import id_problem
 from .limits import check_rows, check_width, layout_of, too_wide
+from .stream import NeedsExactParse
 from .types import Columns, ParseOptions
 from .vectors import check_vector_dim, convert_vectors
 
@@ -23,12 +24,6 @@ _FLOAT32_MAX = float(np.finfo(np.float32).max)
 _EXACT_INT = float(2**53)
 """Below this, every whole float64 is an exact integer, and int() of it equals int() of the
 decimal text it was read from."""
-
-
-class NeedsExactParse(Exception):  # noqa: N818 - a signal, not an error
-    """Raised inside a fast reader that cannot vouch for its result (a row to name in an error,
-    a value it cannot tell apart from the exact reader's): the caller reads the file again
-    with the exact reader, which words any error."""
 
 
 def exact_parse_needed(_row: int) -> str:

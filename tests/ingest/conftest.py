@@ -28,14 +28,16 @@ def error_of(func, *args, **kwargs) -> str:
 
 @pytest.fixture(params=["exact", "fast"])
 def both_readers(request, monkeypatch):
-    """Run a CSV test with the exact reader only (small files' default) and with the fast
-    reader tried first on every file (as on files from FAST_MIN_BYTES on): the results and the
-    error messages must be the same. Yields the outcomes of the fast reader's tries."""
-    from app.ingest import csv_format
+    """Run a CSV or libsvm test with the exact readers only (small files' default) and with
+    the fast reader tried first on every file (as on files from FAST_MIN_BYTES on): the
+    results and the error messages must be the same. Yields the outcomes of the fast CSV
+    reader's tries."""
+    from app.ingest import csv_format, libsvm_format
 
     outcomes: list[str] = []
     if request.param == "fast":
         monkeypatch.setattr(csv_format, "FAST_MIN_BYTES", 0)
+        monkeypatch.setattr(libsvm_format, "FAST_MIN_BYTES", 0)
         read_fast = csv_format._parse_fast
 
         def spy(file, options):

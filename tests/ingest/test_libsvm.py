@@ -4,6 +4,8 @@ from scipy import sparse
 
 from .conftest import error_of, parse, roundtrip
 
+pytestmark = pytest.mark.usefixtures("both_readers")
+
 LIBSVM = b"# comment line\n1 1:0.5 3:2 # trailing comment\n\n0 qid:4 2:1.5\n-1\n"
 
 

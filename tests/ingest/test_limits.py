@@ -29,6 +29,7 @@ def parse(raw: bytes, **options):
 
 # ---- libsvm ----
 
+@pytest.mark.usefixtures("both_readers")
 def test_a_huge_libsvm_index_is_refused_with_its_line():
     """20 rows, one index of 99,999,999,999: refused (with the default limit too), naming the
     setting and the line, without a matrix of that width."""
@@ -39,6 +40,7 @@ def test_a_huge_libsvm_index_is_refused_with_its_line():
     assert "16777216" in msg
 
 
+@pytest.mark.usefixtures("both_readers")
 def test_a_libsvm_index_just_over_the_limit():
     # 1-based: index 1000 makes the vectors 1000 wide (fine), 1001 does not fit
     assert parse(b"1 1000:1\n", file_format="libsvm", limits=LIMITS).vectors.shape[1] == 1000
@@ -49,6 +51,7 @@ def test_a_libsvm_index_just_over_the_limit():
     assert "AUTOML_MAX_SPARSE_DIM" in error_of(parse, b"1 0:1 1000:1\n", file_format="libsvm")
 
 
+@pytest.mark.usefixtures("both_readers")
 def test_an_index_with_thousands_of_digits():
     raw = b"1 1:1\n0 " + b"9" * 5000 + b":1\n"
     msg = error_of(parse, raw, file_format="libsvm")
@@ -56,22 +59,26 @@ def test_an_index_with_thousands_of_digits():
     assert "far too large" in error_of(parse, raw, file_format="libsvm", limits=None)
 
 
+@pytest.mark.usefixtures("both_readers")
 def test_an_index_in_a_comment_is_not_the_one_reported():
     raw = b"1 1:1 # see 5000:1\n0 1:1\n1 3000:2\n"
     assert "line 3" in error_of(parse, raw, file_format="libsvm")
 
 
+@pytest.mark.usefixtures("both_readers")
 def test_libsvm_read_as_dense_has_the_dense_limit():
     msg = error_of(parse, b"1 1:1 5:1\n", file_format="libsvm", vector_type="dense")
     assert "AUTOML_MAX_DENSE_DIM" in msg and "sparse" in msg
     assert parse(b"1 1:1 4:1\n", file_format="libsvm", vector_type="dense").vectors.shape == (1, 4)
 
 
+@pytest.mark.usefixtures("both_readers")
 def test_libsvm_vector_dim_over_the_limit():
     msg = error_of(parse, b"1 1:1\n", file_format="libsvm", vector_dim=5000)
     assert "vector_dim is 5000" in msg and "AUTOML_MAX_SPARSE_DIM" in msg
 
 
+@pytest.mark.usefixtures("both_readers")
 def test_libsvm_rows():
     with pytest.raises(TooLarge) as info:
         parse(b"1 1:1\n" * 6, file_format="libsvm")
@@ -130,6 +137,7 @@ def test_binary_limits():
     assert "vector_dim is 6" in msg and "AUTOML_MAX_DENSE_DIM" in msg
 
 
+@pytest.mark.usefixtures("both_readers")
 def test_no_limits_means_none():
     raw = b"1 1:1\n" * 6
     assert parse(raw, file_format="libsvm", limits=None).n == 6
