@@ -3,8 +3,9 @@
 A request only checks a gzip file: :func:`read_file_data` inflates it as a stream, counting the
 bytes and discarding them, so it needs O(1) memory beyond the compressed bytes and refuses a
 "gzip bomb" as soon as the running total (all members together) passes the limit. The file is
-kept compressed (:class:`FileData`) and inflated where it is parsed (:func:`gunzip`), once, in
-linear time and never past the limit.
+kept compressed (:class:`FileData`) and inflated where it is parsed, once, in linear time and
+never past the limit: as a stream of pieces (:func:`inflate_pieces`) by the CSV and libsvm
+readers, whole (:func:`gunzip`) by the others.
 """
 
 from __future__ import annotations
