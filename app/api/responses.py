@@ -134,6 +134,10 @@ class JobStatusResponse(Success):
         description="Extension: the step the job is at (a failed job keeps its last one); "
                     "null before the first and once finished")
     error: str = Conditional("Why the job failed; only when status is failed")
+    project_name: str = Conditional(
+        "Extension: the project the job works on; absent once that project is deleted")
+    collection_name: str = Conditional(
+        "Extension: the dataset the job works on; absent once that dataset is deleted")
     task_type: Literal["classification", "regression"] = Conditional(
         "Trainings: classification or regression")
     model_name: str = Conditional("Trainings: the model being trained")

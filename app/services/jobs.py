@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.db.models import Job, Model, User
+from app.db.models import Collection, Job, Model, Project, User
 from app.errors import Conflict, NotFound
 from app.jobs.state import cancel
 
@@ -49,6 +49,12 @@ def status_view(session: Session, job: Job) -> dict:
         "progress": round(job.progress or 0.0, 3),
         "current_step": job.step,
     }
+    collection = session.get(Collection, job.collection_id) if job.collection_id else None
+    project = session.get(Project, job.project_id) if job.project_id else None
+    if project is not None:
+        view["project_name"] = project.name
+    if collection is not None:
+        view["collection_name"] = collection.name
     if job.kind == "train":
         model = session.scalar(select(Model).where(Model.job_id == job.id))
         if job.status == "finished" and model is not None:

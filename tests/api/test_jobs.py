@@ -66,6 +66,8 @@ def test_list_jobs_newest_first_filtered_and_paged(client, project):
     assert [j["job_id"] for j in listed["jobs"]] == [deleted, ids["b"], ids["a"]]
     assert listed["total"] == 3 and listed["jobs"][0]["status"] == "finished"
     assert listed["jobs"][0]["job_type"] == "delete_data"
+    assert (listed["jobs"][0]["project_name"], listed["jobs"][0]["collection_name"]) == (
+        project, "a")
     only_a = client.ok("list_jobs", project_name=project, collection_name="a")
     assert [j["job_id"] for j in only_a["jobs"]] == [deleted, ids["a"]]
     page = client.ok("list_jobs", limit=1, offset=1)

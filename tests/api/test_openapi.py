@@ -109,7 +109,8 @@ EXTENSION_ENDPOINTS = {"/api/get_collection_info", "/api/cancel_job", "/api/list
                        "/health"}
 EXTENSION_FIELDS = {
     "JobStatusResponse": {"job_id", "job_type", "progress", "current_step", "leaderboard",
-                  "num_training_samples", "num_inserted", "num_deleted", "num_labelled"},
+                  "num_training_samples", "num_inserted", "num_deleted", "num_labelled",
+                  "project_name", "collection_name"},
     "PredictionResponse": {"classes", "probabilities"},
 }
 
