@@ -377,7 +377,7 @@ def _read_fast(file: FileData, options: ParseOptions) -> Columns:
         chunks.close()  # stops the inflating thread, whatever happened
 
 
-def _record_batches(plan: _Plan, chunks: Iterator[tuple[bytes | memoryview, int]]
+def _record_batches(plan: _Plan, chunks: Iterator[tuple[pa.Buffer, int]]
                     ) -> Iterator[pa.RecordBatch]:
     """The file's data rows, read by pyarrow: the numeric columns as float64, the others as
     text (each chunk of whole lines on pyarrow's threads, without the GIL)."""
@@ -393,7 +393,7 @@ def _record_batches(plan: _Plan, chunks: Iterator[tuple[bytes | memoryview, int]
         null_values=list(MISSING_MARKERS), strings_can_be_null=True,
         quoted_strings_can_be_null=True, check_utf8=True)
     for chunk, lines in chunks:
-        table = pacsv.read_csv(pa.py_buffer(chunk), read_options=read_options,
+        table = pacsv.read_csv(chunk, read_options=read_options,
                                parse_options=parse_options, convert_options=convert_options)
         # A row per line that is not empty: pyarrow drops the rest of a buffer in which a
         # quote is never closed, and a quoted line break joins lines.
@@ -402,7 +402,7 @@ def _record_batches(plan: _Plan, chunks: Iterator[tuple[bytes | memoryview, int]
         yield from table.to_batches()
 
 
-def _read_rows(plan: _Plan, chunks: Iterator[tuple[bytes | memoryview, int]], size: int,
+def _read_rows(plan: _Plan, chunks: Iterator[tuple[pa.Buffer, int]], size: int,
                options: ParseOptions) -> Columns:
     """Stream the data rows into one float32 block (the numeric columns) and text columns."""
     width = len(plan.names)

@@ -21,7 +21,7 @@ from sklearn.datasets import load_svmlight_file
 from .decode import FileData
 from .errors import IngestError
 from .limits import IngestLimits, check_rows, check_width, layout_of, too_wide
-from .stream import NeedsExactParse, text_source
+from .stream import NeedsExactParse, arrow_copy, text_source
 from .types import Columns, ParseOptions
 from .vectors import check_vector_dim, convert_vectors
 
@@ -289,10 +289,10 @@ def _read_fast(file: FileData, options: ParseOptions,
     return matrix, labels.done()
 
 
-def _chunk(chunk: bytes | memoryview):
+def _chunk(chunk: pa.Buffer):
     """Labels, entries per line, indices and float32 values of a chunk of whole lines, or
     None when it has none; :class:`NeedsExactParse` unless every line is plain."""
-    chunk = bytes(chunk)  # a copy only of a view into an uncompressed file
+    chunk = chunk.to_pybytes()  # bytes.translate checks and turns separators fast
     if chunk.translate(None, _PLAIN):
         raise NeedsExactParse  # comments, tabs, CR, qid, inf, nan, non-ASCII, ...
     text = np.frombuffer(chunk, dtype=np.uint8)
@@ -354,9 +354,9 @@ def _numbers(chunk: bytes) -> np.ndarray:
     """Every label, index and value of the chunk, in order, parsed by pyarrow (as float64,
     which holds the indices exactly): one token per line once spaces and colons are line
     breaks."""
-    lines = chunk.translate(_TOKENS)
+    lines = arrow_copy(chunk.translate(_TOKENS))
     table = pacsv.read_csv(
-        pa.py_buffer(lines),
+        lines,
         read_options=pacsv.ReadOptions(column_names=["t"], use_threads=True),
         parse_options=pacsv.ParseOptions(delimiter=",", quote_char=False, escape_char=False,
                                          ignore_empty_lines=True),

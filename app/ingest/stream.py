@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterator
 
 import numpy as np
+import pyarrow as pa
 
 from .decode import FileData, inflate_pieces
 
@@ -20,6 +21,15 @@ class NeedsExactParse(Exception):  # noqa: N818 - a signal, not an error
 
 def text_source(file: FileData) -> Inflating | Plain:
     return Inflating(file.data) if file.gzip else Plain(file.data)
+
+
+def arrow_copy(data: bytes | bytearray | memoryview) -> pa.Buffer:
+    """A copy of ``data`` in pyarrow's own memory. pyarrow may let go of a buffer after the
+    call that read it has returned (an error leaves tasks running); letting go of memory
+    Python owns takes the GIL, which aborts a process that is exiting by then."""
+    buffer = pa.allocate_buffer(len(data))
+    np.frombuffer(buffer, dtype=np.uint8)[:] = np.frombuffer(data, dtype=np.uint8)
+    return buffer
 
 
 class Inflating:
@@ -58,27 +68,28 @@ class Inflating:
     def skip(self, size: int) -> None:
         del self._held[:size]
 
-    def _chunks(self, size: int) -> Iterator[tuple[bytes, int]]:
+    def _chunks(self, size: int) -> Iterator[tuple[pa.Buffer, int]]:
         held = self._held
         while True:
             while len(held) < size and not self._done:
                 held += self._next()
             if self._done:
                 if held:
-                    yield bytes(held), lines_in(held, 0, len(held))
+                    yield arrow_copy(held), lines_in(held, 0, len(held))
                 return
             end = held.rfind(b"\n") + 1
             if end == 0:  # a line longer than a chunk
                 size *= 2
                 continue
-            chunk = bytes(held[:end])
+            chunk = arrow_copy(memoryview(held)[:end])
+            lines = lines_in(held, 0, end)
             del held[:end]
-            yield chunk, lines_in(chunk, 0, end)
+            yield chunk, lines
 
-    def lines(self, size: int) -> Iterator[tuple[bytes, int]]:
-        """The rest of the text in chunks of whole lines (about ``size`` bytes each) with the
-        number of lines in each, inflated in a thread ahead of the caller (at most two chunks
-        ahead)."""
+    def lines(self, size: int) -> Iterator[tuple[pa.Buffer, int]]:
+        """The rest of the text in chunks of whole lines (about ``size`` bytes each, in
+        pyarrow's memory) with the number of lines in each, inflated in a thread ahead of the
+        caller (at most two chunks ahead)."""
         ahead: queue.Queue = queue.Queue(maxsize=2)
         stop = threading.Event()
 
@@ -133,9 +144,9 @@ class Plain:
     def skip(self, size: int) -> None:
         self._pos += size
 
-    def lines(self, size: int) -> Iterator[tuple[memoryview, int]]:
-        """The rest of the text in chunks of whole lines (about ``size`` bytes each) with the
-        number of lines in each."""
+    def lines(self, size: int) -> Iterator[tuple[pa.Buffer, int]]:
+        """The rest of the text in chunks of whole lines (about ``size`` bytes each, copied
+        into pyarrow's memory) with the number of lines in each."""
         data, pos, total = self._data, self._pos, len(self._data)
         view = memoryview(data)
         while pos < total:
@@ -143,7 +154,7 @@ class Plain:
             if end <= pos:  # a line longer than a chunk
                 found = data.find(b"\n", pos + size)
                 end = total if found < 0 else found + 1
-            yield view[pos:end], lines_in(data, pos, end)
+            yield arrow_copy(view[pos:end]), lines_in(data, pos, end)
             pos = end
 
 
@@ -153,7 +164,7 @@ def lines_in(data: bytes | bytearray, start: int, end: int) -> int:
     return count + (1 if end > start and data[end - 1] != 10 else 0)
 
 
-def blank_lines(chunk: bytes | memoryview) -> int:
+def blank_lines(chunk: pa.Buffer | bytes) -> int:
     """How many lines of ``chunk`` are empty (or a lone CR of a CRLF), as pyarrow skips them."""
     text = np.frombuffer(chunk, dtype=np.uint8)
     ends = np.flatnonzero(text == 10)
