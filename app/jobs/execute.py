@@ -13,6 +13,7 @@ from app.db.models import Job
 from app.db.session import Database
 from app.errors import AppError, BadRequest
 from app.jobs.data_job import apply_data_job, prepare_data_job
+from app.jobs.memory import release_free_memory
 from app.jobs.state import OPEN, Heartbeat, claim, fail, finish, still_ours
 from app.jobs.training_job import run_training_job
 from app.storage.collections import lock_collection
@@ -99,3 +100,5 @@ def _apply_data(db: Database, job_id: str, attempt: int) -> None:
         if collection is None:
             raise BadRequest("the collection was deleted before this job ran")
         finish(session, job, apply_data_job(session, job, collection, prepared))
+    del prepared
+    release_free_memory()
