@@ -20,7 +20,7 @@ class NeedsExactParse(Exception):  # noqa: N818 - a signal, not an error
 
 
 def text_source(file: FileData) -> Inflating | Plain:
-    return Inflating(file.data) if file.gzip else Plain(file.data)
+    return Inflating(file.data, file.size) if file.gzip else Plain(file.data)
 
 
 def arrow_copy(data: bytes | bytearray | memoryview) -> pa.Buffer:
@@ -38,8 +38,8 @@ class Inflating:
     A carriage return not followed by a line feed stops the reading (:class:`NeedsExactParse`):
     pyarrow takes it for a line break, the exact reader does not."""
 
-    def __init__(self, data: bytes) -> None:
-        self._pieces = inflate_pieces(data)
+    def __init__(self, data: bytes, size: int | None = None) -> None:
+        self._pieces = inflate_pieces(data, size)  # never past the size the request checked
         self._held = bytearray()  # inflated, not handed out yet
         self._cr_end = False  # the last piece ended in a carriage return
         self._done = False

@@ -197,3 +197,18 @@ def test_large_csv_is_fast():
 def test_auto_id_column_not_used_when_listed_as_attribute():
     rows = parse(b"id,a\nx,1\ny,2\n", file_format="csv", attribute_columns=["id"])
     assert rows.ids is None and rows.attributes == {"id": ["x", "y"]}
+
+
+def test_true_false_with_missing_cells_kept_as_written():
+    """pandas reads such a column as objects (True, NaN, False), not as booleans."""
+    rows = parse(b"a,flag\n1,True\n2,\n3,False\n", file_format="csv")
+    assert rows.feature_names == ["a"]
+    assert rows.attributes["flag"] == ["True", None, "False"]
+
+
+def test_missing_markers_beside_an_integer_past_int64():
+    """pandas leaves the markers of such a column as text; they are missing values."""
+    rows = parse(b"a,b\n1,123456789012345678901\n2,NA\n3,1e5\n4,None\n", file_format="csv")
+    assert rows.feature_names == ["a", "b"]
+    assert rows.vectors[:, 1].tolist()[::2] == [np.float32(1.2345678901234568e20), 1e5]
+    assert np.isnan(rows.vectors[1, 1]) and np.isnan(rows.vectors[3, 1])
