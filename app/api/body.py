@@ -62,9 +62,7 @@ def _slices(body, start: int, end: int):
         stop = body.find(b"],", min(cut + SLICE_BYTES, inner_end), inner_end)
         stop = inner_end if stop == -1 else stop + 1
         yield b"[" + bytes(memoryview(body)[cut:stop]) + b"]"
-        cut = stop + 1  # past the comma
-        while cut < inner_end and body[cut] in _SPACE:
-            cut += 1
+        cut = _skip_space(body, stop + 1)  # past the comma (the outer "]" stops it)
 
 
 def _dense_block(document, width: int | None) -> np.ndarray | None:

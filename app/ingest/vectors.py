@@ -176,7 +176,7 @@ def _finite_float32(values: np.ndarray, where: Where) -> np.ndarray:
     it gives inf) and the check of its result; the original is looked at only where the cast
     reached the largest float32 exactly."""
     with np.errstate(over="ignore"):
-        cast = values.astype(np.float32)
+        cast = values.astype(np.float32, copy=False)  # a float32 block stays as it is
     bad = np.isinf(cast)
     edge = np.abs(cast) == _FLOAT32_MAX
     if edge.any():
