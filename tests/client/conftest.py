@@ -1,7 +1,7 @@
-"""The client's tests: `automl_client` from client/ (no install needed), and a live server
-(`automl-server serve` in a subprocess on a free port), shared by the test modules
-unless one needs its own. Servers run in open
-access, so every test takes a key of its own and is its own tenant."""
+"""The client's tests: `automl_client` from client/ (no install needed), and live servers
+(`automl-server serve` in a subprocess on a free port), one per mode (embedded; production on
+this machine's PostgreSQL and Redis), shared by the test modules unless one needs its own.
+Servers run in open access, so every test takes a key of its own and is its own tenant."""
 
 import sys
 from pathlib import Path
@@ -23,10 +23,20 @@ def embedded_server(tmp_path_factory):
     running.stop()
 
 
-@pytest.fixture(scope="module")
-def server(embedded_server):
-    """The server a module's tests use; a module may override it (another mode, settings)."""
-    return embedded_server
+@pytest.fixture(scope="package")
+def production_server(tmp_path_factory, production_stack):
+    """One production-mode server (PostgreSQL, a Celery worker) for the client's tests."""
+    running = LiveServer(tmp_path_factory.mktemp("client-production"),
+                         env=production_stack.env())
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module", params=["embedded", "production"])
+def server(request):
+    """The server a module's tests use: each mode in turn (the production one is skipped when
+    PostgreSQL or Redis is not reachable). A module may override it (another setting)."""
+    return request.getfixturevalue(f"{request.param}_server")
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
-"""Every error type the client raises: from a live server (NotFound, Conflict, BadRequest,
-TrainingFailed, JobFailed) and from a mocked transport (ServerError, Unauthorized, RateLimited,
-Unsupported, TransportError, WaitTimeout)."""
+"""Every error type the client raises: from a live server in the embedded and the production
+mode (NotFound, Conflict, BadRequest, TrainingFailed, JobFailed), and, once, from a mocked
+transport (ServerError, Unauthorized, RateLimited, Unsupported, TransportError, WaitTimeout)."""
 
 import asyncio
 import json
@@ -29,7 +29,7 @@ from automl_client import (
 
 from tests.client.support import frame, free_port
 
-# ---- against the live server ----
+# ---- against the live server (both modes: the `server` fixture of conftest.py) ----
 
 
 @pytest.fixture

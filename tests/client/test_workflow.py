@@ -15,20 +15,9 @@ import pandas as pd
 import pytest
 from automl_client import AsyncClient, Model, NotFound, Unsupported
 
-from tests.client.support import LiveServer, frame
+from tests.client.support import frame
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module", params=["embedded", "production"])
-def server(request, tmp_path_factory):
-    if request.param == "embedded":
-        yield request.getfixturevalue("embedded_server")
-        return
-    env = request.getfixturevalue("production_stack").env()
-    running = LiveServer(tmp_path_factory.mktemp("client-production"), env=env)
-    yield running
-    running.stop()
 
 
 def test_classification_workflow(client, capsys):
