@@ -107,6 +107,9 @@ def build(app: FastAPI, settings: Settings) -> dict[str, Any]:
         schemas[name]["anyOf"] = upload_widths(*widths)
     for path, operations in document["paths"].items():
         for operation in operations.values():
+            # the call's own name (get_project_list), not FastAPI's
+            # get_project_list_api_get_project_list_post: generated clients name functions so
+            operation["operationId"] = path.rsplit("/", 1)[1]
             model = declared_success(operation)
             if model is None and path in SUCCESS_ELSEWHERE:
                 model = SUCCESS_ELSEWHERE[path].__name__, "Success"

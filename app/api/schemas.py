@@ -120,13 +120,18 @@ def _nullable(schema: dict) -> WithJsonSchema:
 _SCALAR = {"type": ["string", "number", "boolean", "null"]}
 _ATTRIBUTES = {"type": "object", "additionalProperties": _SCALAR}
 _INDEX = {"type": "integer", "minimum": 0, "maximum": MAX_DIM - 1}
+_NUMBER_OR_NULL = {"type": ["number", "null"]}
+_PAIR = {"type": "array", "prefixItems": [_INDEX, {"type": "number"}], "minItems": 2,
+         "maxItems": 2}
 _VECTOR = {"anyOf": [
-    {"type": "array", "items": {"type": ["number", "null"]},
-     "description": "dense: one number (null: a missing value) per dimension; for a sparse "
-                    "dataset its non-zero entries are stored"},
-    {"type": "array", "items": {"type": "array", "prefixItems": [_INDEX, {"type": "number"}],
-                                "minItems": 2, "maxItems": 2},
-     "description": "sparse: [index, value] pairs, 0-based"},
+    # The dense form and the [index, value] pairs are one array schema, its items either, with
+    # `not` forbidding a row that mixes them: as two array branches (the exact same rule), a
+    # generated client (openapi-python-client) cannot tell them apart and fails to type-check.
+    {"type": "array", "items": {"anyOf": [_NUMBER_OR_NULL, _PAIR]},
+     "not": {"allOf": [{"contains": _NUMBER_OR_NULL}, {"contains": _PAIR}]},
+     "description": "dense: one number (null: a missing value) per dimension, for a sparse "
+                    "dataset its non-zero entries are stored; or sparse: [index, value] pairs, "
+                    "0-based (a row is one or the other)"},
     {"type": "object", "required": ["indices", "values"],
      "properties": {"indices": {"type": "array", "items": _INDEX},
                     "values": {"type": "array", "items": {"type": "number"}}},
