@@ -8,6 +8,7 @@ from fastapi_offline import FastAPIOffline
 
 from app.api import automl, collections, errors, jobs, openapi, projects
 from app.api.deps import Api
+from app.api.envelope import success
 from app.api.limits import BodySizeLimit
 from app.config import Settings, get_settings
 from app.db.migrate import ensure_schema
@@ -65,7 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/health", tags=["health"])
     def health() -> dict:
-        return {"success": True, "status": "ok"}
+        return success(status="ok")
 
     openapi.install(app, settings)
     return app

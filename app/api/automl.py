@@ -1,7 +1,8 @@
 from fastapi import APIRouter
 
-from app.api import responses
+from app.api import responses, views
 from app.api.deps import ApiDep
+from app.api.envelope import success
 from app.api.responses import ok
 from app.api.routing import OrjsonRoute
 from app.api.schemas import CollectionRequest, ModelRequest, PredictRequest, TrainRequest
@@ -20,30 +21,36 @@ def train_automl_model(body: TrainRequest, api: ApiDep) -> dict:
 @router.post("/automl_predict", responses=ok(responses.PredictionResponse))
 def automl_predict(body: PredictRequest, api: ApiDep) -> dict:
     with api.session(body) as (session, user):
-        return automl.predict(session, user, body, limits=api.ingest_limits)
+        answer = automl.predict(session, user, body, limits=api.ingest_limits)
+    return success(**views.prediction(answer, with_probabilities=body.return_probabilities))
 
 
 @router.post("/get_model_validation_metric", responses=ok(responses.ValidationMetricResponse))
 def get_model_validation_metric(body: ModelRequest, api: ApiDep) -> dict:
     with api.session(body) as (session, user):
-        return automl.validation_metric(session, user, body)
+        model = automl.get_model(session, user, body.project_name, body.collection_name,
+                                 body.model_name)
+        return success(validation_metric=model.validation_metric)
 
 
 @router.post("/get_feature_importance", responses=ok(responses.FeatureImportanceResponse))
 def get_feature_importance(body: ModelRequest, api: ApiDep) -> dict:
     with api.session(body) as (session, user):
-        return automl.feature_importance(session, user, body)
+        model = automl.get_model(session, user, body.project_name, body.collection_name,
+                                 body.model_name)
+        return success(feature_importance=model.feature_importance or [])
 
 
 @router.post("/list_automl_model_infos", responses=ok(responses.ModelInfosResponse))
 def list_automl_model_infos(body: CollectionRequest, api: ApiDep) -> dict:
     with api.session(body) as (session, user):
-        return automl.list_models(session, user, body.project_name, body.collection_name,
-                                  infos_format=api.settings.model_infos_format)
+        models = automl.list_models(session, user, body.project_name, body.collection_name)
+        return success(model_infos=views.model_infos(
+            models, infos_format=api.settings.model_infos_format))
 
 
 @router.post("/delete_automl_model", responses=ok(responses.OkResponse))
 def delete_automl_model(body: ModelRequest, api: ApiDep) -> dict:
     with api.session(body) as (session, user):
         automl.delete_model(session, user, body)
-    return {"success": True}
+    return success()

@@ -1,7 +1,8 @@
 from fastapi import APIRouter
 
-from app.api import responses
+from app.api import responses, views
 from app.api.deps import ApiDep
+from app.api.envelope import success
 from app.api.responses import ok
 from app.api.routing import OrjsonRoute
 from app.api.schemas import (
@@ -26,21 +27,21 @@ def init(body: InitRequest, api: ApiDep) -> dict:
         data.check_vector_dim(body.vector_type, body.vector_dim, api.ingest_limits)
         collections.init_collection(session, user, body.project_name, body.collection_name,
                                     body.vector_type, body.vector_dim)
-    return {"success": True}
+    return success()
 
 
 @router.post("/delete_collection", responses=ok(responses.OkResponse))
 def delete_collection(body: CollectionRequest, api: ApiDep) -> dict:
     with api.session(body) as (session, user):
         collections.delete_collection(session, user, body.project_name, body.collection_name)
-    return {"success": True}
+    return success()
 
 
 @router.post("/get_collection_list", responses=ok(responses.CollectionListResponse))
 def get_collection_list(body: ProjectRequest, api: ApiDep) -> dict:
     with api.session(body) as (session, user):
         names = [c.name for c in collections.list_collections(session, user, body.project_name)]
-    return {"success": True, "collection_list": names}
+    return success(collection_list=names)
 
 
 @router.post("/get_collection_info", responses=ok(responses.CollectionInfoResponse))
@@ -48,7 +49,7 @@ def get_collection_info(body: CollectionRequest, api: ApiDep) -> dict:
     with api.session(body) as (session, user):
         collection = collections.get_collection(session, user, body.project_name,
                                                 body.collection_name)
-        return {"success": True, **collections.describe(collection)}
+        return success(**views.collection_info(collection))
 
 
 @router.post("/add_data", responses=ok(responses.JobStartedResponse))

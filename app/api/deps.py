@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.api.envelope import success
 from app.config import Settings
 from app.db.models import Job, User
 from app.db.session import Database
@@ -78,7 +79,7 @@ class Api:
 
     def submit(self, job: Job) -> dict:
         self.runner.submit(job.id, job.kind)
-        return {"success": True, "job_id": job.id}
+        return success(job_id=job.id)
 
 
 def get_api(request: Request) -> Api:

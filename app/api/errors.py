@@ -1,4 +1,5 @@
-"""One envelope for every failure: {"success": false, "error_message": "..."}."""
+"""Every failure answered in the error envelope (`app.api.envelope.failure`): application
+errors, invalid requests, unknown routes, database outages and bugs."""
 
 import logging
 
@@ -9,16 +10,12 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 
+from app.api.envelope import failure
 from app.api.routing import EMPTY_BODY, FIELDS
 from app.errors import AppError, Unauthorized
 from app.services.accounts import find_user
 
 log = logging.getLogger(__name__)
-
-
-def failure(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"success": False, "error_message": message}, status_code=status,
-                        headers=headers)
 
 
 def _describe(error: dict) -> str:

@@ -2,7 +2,7 @@
 
 from starlette.exceptions import HTTPException
 
-from app.api.errors import failure
+from app.api.envelope import failure
 
 
 class BodyTooLarge(HTTPException):

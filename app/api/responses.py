@@ -114,10 +114,12 @@ class LeaderboardEntry(BaseModel):
     fit_seconds: Annotated[float, Field(ge=0)] = Field(description="Time spent fitting it")
 
 
-class JobStatusResponse(Success):
+class JobStatusView(BaseModel):
     """A job's status view (get_upload_data_status, get_automl_training_status, and each job
     of list_jobs). VecML documents status, start_time, duration, error, and for trainings
     task_type, model_name, label_attribute and validation_metric; the rest are extensions."""
+
+    model_config = ConfigDict(extra="forbid")
 
     job_id: str = Field(description="Extension: the job's id")
     job_type: Literal[JOB_TYPES] = Field(  # type: ignore[valid-type]
@@ -158,6 +160,10 @@ class JobStatusResponse(Success):
         "Extension; attach_automl_label, once finished: the rows given a label")
 
 
+class JobStatusResponse(JobStatusView, Success):
+    """A job's status (get_upload_data_status, get_automl_training_status)."""
+
+
 class CancelJobResponse(Success):
     """Extension: the whole endpoint (cancel_job)."""
 
@@ -171,7 +177,7 @@ class JobListResponse(Success):
 
     total: Annotated[int, Field(ge=0)] = Field(
         description="How many jobs match the filters, on every page")
-    jobs: list[JobStatusResponse] = Field(description="This page's jobs, newest first, each as its "
+    jobs: list[JobStatusView] = Field(description="This page's jobs, newest first, each as its "
                                                "status view")
 
 

@@ -1,8 +1,11 @@
 """AutoML use cases: start a training job, predict, and read or delete models."""
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.automl.model import PredictionResult
 from app.db.models import Collection, Job, Model, User
 from app.errors import BadRequest, Conflict, NotFound
 from app.ingest import Columns, IngestError, ParseOptions, decode_file, parse_file
@@ -11,9 +14,9 @@ from app.jobs.state import new_job, release
 from app.jobs.tables import prediction_features
 from app.services.collections import get_collection
 from app.services.data import FILE_FORMATS, IngestLimits, check_file_format
-from app.services.jobs import format_time
 from app.services.model_cache import model_cache
 from app.services.names import check_attribute_name, check_name
+from app.services.requests import ModelRef, PredictionRequest, TrainingRequest
 from app.storage.collections import read_collection
 
 TRAINING_MODES = ("high_speed", "balanced", "high_accuracy", "auto")
@@ -27,7 +30,8 @@ def _pending_data_jobs(session: Session, collection: Collection) -> bool:
     ) is not None
 
 
-def start_training(session: Session, user: User, body, *, limits: dict | None = None) -> Job:
+def start_training(session: Session, user: User, body: TrainingRequest, *,
+                   limits: dict | None = None) -> Job:
     """`limits`: the training's resource limits (train_memory_limit, max_classes), checked by
     the job before it fits."""
     check_name("model_name", body.model_name)
@@ -103,7 +107,7 @@ def get_model(session: Session, user: User, project_name: str, collection_name: 
     return model
 
 
-def _inline_table(body, model: Model, limits: IngestLimits) -> Columns:
+def _inline_table(body: PredictionRequest, model: Model, limits: IngestLimits) -> Columns:
     """The file of a predict request, parsed: the format in any case or an alias (not binary),
     within the server's limits. A model on named columns needs them numeric; for one on unnamed
     vectors, a text column that leaves the file short is named in the error."""
@@ -126,7 +130,17 @@ def _inline_table(body, model: Model, limits: IngestLimits) -> Columns:
     return rows
 
 
-def predict(session: Session, user: User, body, *, limits: IngestLimits) -> dict:
+@dataclass(frozen=True)
+class Prediction:
+    """A model's answer for some rows: `classes` (the order of the probability columns) for a
+    classifier, None for a regressor."""
+
+    result: PredictionResult
+    classes: list | None
+
+
+def predict(session: Session, user: User, body: PredictionRequest, *,
+            limits: IngestLimits) -> Prediction:
     model = get_model(session, user, body.project_name, body.collection_name, body.model_name)
     if body.prediction_dataset:
         source = get_collection(session, user, body.project_name, body.prediction_dataset)
@@ -140,47 +154,20 @@ def predict(session: Session, user: User, body, *, limits: IngestLimits) -> dict
     fitted = model_cache.get(session, model)
     features, truth = prediction_features(
         table, model.feature_layout, model.categorical_features, model.label_attribute)
-    result = fitted.evaluate(features, truth)
-    response = {"success": True, "num_samples": result.num_labelled,
-                "predictions": result.predictions}
-    if result.metric is not None:
-        response["prediction_metric"] = result.metric
-    if body.return_probabilities and model.task_type == "classification":
-        response["classes"] = fitted.classes_
-        response["probabilities"] = result.probabilities.tolist()
-    return response
+    classes = fitted.classes_ if model.task_type == "classification" else None
+    return Prediction(result=fitted.evaluate(features, truth), classes=classes)
 
 
-def validation_metric(session: Session, user: User, body) -> dict:
-    model = get_model(session, user, body.project_name, body.collection_name, body.model_name)
-    return {"success": True, "validation_metric": model.validation_metric}
-
-
-def feature_importance(session: Session, user: User, body) -> dict:
-    model = get_model(session, user, body.project_name, body.collection_name, body.model_name)
-    return {"success": True, "feature_importance": model.feature_importance or []}
-
-
-MODEL_INFO_KEYS = ("model_name", "task_type", "training_mode", "label_attribute", "create_time")
-
-
-def list_models(session: Session, user: User, project_name: str, collection_name: str, *,
-                infos_format: str = "arrays") -> dict:
-    """VecML documents each model as an array of the five MODEL_INFO_KEYS values; its live
-    service answers objects with those keys (`infos_format="objects"`)."""
+def list_models(session: Session, user: User, project_name: str,
+                collection_name: str) -> list[Model]:
+    """The dataset's trained models (not those training or failed), oldest first."""
     collection = get_collection(session, user, project_name, collection_name)
-    models = session.scalars(
+    return list(session.scalars(
         select(Model).where(Model.collection_id == collection.id, Model.status == "ready")
-        .order_by(Model.id))
-    infos = [[m.name, m.task_type, m.training_mode, m.label_attribute,
-              m.created_at and format_time(m.created_at).replace(" ", ", ", 1)[:-3]]
-             for m in models]
-    if infos_format == "objects":
-        infos = [dict(zip(MODEL_INFO_KEYS, info, strict=True)) for info in infos]
-    return {"success": True, "model_infos": infos}
+        .order_by(Model.id)))
 
 
-def delete_model(session: Session, user: User, body) -> None:
+def delete_model(session: Session, user: User, body: ModelRef) -> None:
     model = get_model(session, user, body.project_name, body.collection_name, body.model_name,
                       ready=False)
     model_cache.drop(session, [model])

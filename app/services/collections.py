@@ -81,16 +81,3 @@ def list_collections(session: Session, user: User, project_name: str) -> list[Co
             select(Collection).where(Collection.project_id == project.id).order_by(Collection.id)
         )
     )
-
-
-def describe(collection: Collection) -> dict:
-    return {
-        "collection_name": collection.name,
-        "vector_type": collection.vector_type,
-        "vector_dim": collection.vector_dim,
-        "num_vectors": collection.num_vectors,
-        "attribute_names": list(collection.attribute_names or []),
-        "feature_names": collection.feature_names,
-        "categorical_attributes": list(collection.categorical_attributes or []),
-        "create_time": collection.created_at.strftime("%Y/%m/%d %H:%M:%S"),
-    }

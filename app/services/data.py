@@ -34,6 +34,7 @@ from app.services.collections import (
 )
 from app.services.names import check_attribute_name
 from app.services.projects import get_project
+from app.services.requests import FileUpload, LabelUpload
 
 FILE_FORMATS = SUPPORTED_FORMATS
 """("csv", "json", "libsvm", "binary"): the canonical file_format names."""
@@ -154,7 +155,8 @@ def _file_job(session: Session, user: User, project_name: str, collection_name: 
                    collection_id=collection.id)
 
 
-def parse_options(body, *, file_format: str | None, limits: IngestLimits) -> ParseOptions:
+def parse_options(body: FileUpload, *, file_format: str | None,
+                  limits: IngestLimits) -> ParseOptions:
     if body.vector_type is not None and body.vector_type not in VECTOR_TYPES:
         raise BadRequest(f"vector_type must be 'dense' or 'sparse', not {body.vector_type!r}")
     return ParseOptions(
@@ -169,7 +171,7 @@ def parse_options(body, *, file_format: str | None, limits: IngestLimits) -> Par
     )
 
 
-def upload(session: Session, user: User, body, *, file_data: str, action: str,
+def upload(session: Session, user: User, body: FileUpload, *, file_data: str, action: str,
            limits: IngestLimits) -> Job:
     options = parse_options(body, file_format=body.file_format, limits=limits)
     layout = body.vector_type or ("sparse" if options.file_format == "libsvm" else "dense")
@@ -181,7 +183,8 @@ def upload(session: Session, user: User, body, *, file_data: str, action: str,
                      vector_dim=body.vector_dim, categorical=list(body.categorical_features or []))
 
 
-def attach_label(session: Session, user: User, body, *, limits: IngestLimits) -> Job:
+def attach_label(session: Session, user: User, body: LabelUpload, *,
+                 limits: IngestLimits) -> Job:
     name = check_attribute_name("attribute_name", body.attribute_name)
     collection = get_collection(session, user, body.project_name, body.collection_name)
     options = parse_options(body, file_format=body.file_format or "csv", limits=limits)

@@ -1,7 +1,7 @@
 """Async jobs as users see them: ownership, the status views, cancelling (the transitions
-themselves are `app.jobs.state`'s)."""
+themselves are `app.jobs.state`'s; app/api/views.py words them)."""
 
-from datetime import UTC, datetime
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -9,6 +9,8 @@ from sqlalchemy.orm import Session
 from app.db.models import Collection, Job, Model, Project, User
 from app.errors import Conflict, NotFound
 from app.jobs.state import cancel
+from app.services.collections import get_collection
+from app.services.projects import get_project
 
 
 def get_job(session: Session, user: User, job_id: object) -> Job:
@@ -19,80 +21,63 @@ def get_job(session: Session, user: User, job_id: object) -> Job:
     return job
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+@dataclass(frozen=True)
+class JobStatus:
+    """A job as its owner sees it: with the names of its project and dataset (when they still
+    exist) and, for a finished training, its model."""
+
+    job: Job
+    project_name: str | None = None
+    collection_name: str | None = None
+    model: Model | None = None
 
 
-def format_time(moment: datetime | None) -> str | None:
-    """VecML's "2025/01/15 14:30:25", in the server's local time."""
-    return _aware(moment).astimezone().strftime("%Y/%m/%d %H:%M:%S") if moment else None
-
-
-def format_duration(job: Job) -> str:
-    if job.started_at is None:
-        seconds = 0
-    else:
-        end = _aware(job.finished_at) if job.finished_at else datetime.now(UTC)
-        seconds = max(0, int((end - _aware(job.started_at)).total_seconds()))
-    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
-
-
-def status_view(session: Session, job: Job) -> dict:
-    """Documented fields first; `progress`, `current_step` and job details are extensions."""
-    view: dict = {
-        "success": True,
-        "job_id": job.id,
-        "job_type": job.action,
-        "status": job.status,
-        "start_time": format_time(job.started_at or job.created_at),
-        "duration": format_duration(job),
-        "progress": round(job.progress or 0.0, 3),
-        "current_step": job.step,
-    }
-    collection = session.get(Collection, job.collection_id) if job.collection_id else None
+def job_status(session: Session, job: Job) -> JobStatus:
     project = session.get(Project, job.project_id) if job.project_id else None
-    if project is not None:
-        view["project_name"] = project.name
-    if collection is not None:
-        view["collection_name"] = collection.name
-    if job.kind == "train":
+    collection = session.get(Collection, job.collection_id) if job.collection_id else None
+    model = None
+    if job.kind == "train" and job.status == "finished":
         model = session.scalar(select(Model).where(Model.job_id == job.id))
-        if job.status == "finished" and model is not None:
-            view["validation_metric"] = model.validation_metric
-            view["leaderboard"] = model.leaderboard
-    if job.status == "failed":
-        view["error"] = job.error or "the job failed"
-    if job.result:
-        view.update(job.result)
-    return view
+    return JobStatus(job=job, project_name=project.name if project else None,
+                     collection_name=collection.name if collection else None, model=model)
 
 
-def cancel_job(session: Session, user: User, job_id: object) -> dict:
+def cancel_job(session: Session, user: User, job_id: object) -> Job:
     """Cancel a queued or running job (an extension). It ends at once as failed; a worker still
     running it stops at its next progress report and its result is discarded."""
     job = get_job(session, user, job_id)
     if job.status in ("finished", "failed"):
         raise Conflict(f"job {job.id!r} has already {job.status}; nothing to cancel")
     cancel(session, job)
-    return {"success": True, "job_id": job.id, "status": job.status, "error": job.error}
+    return job
 
 
-def list_jobs(session: Session, user: User, *, project_id: int | None = None,
-              collection_id: int | None = None, kind: str | None = None,
-              status: str | None = None, limit: int = 100, offset: int = 0) -> dict:
-    """The user's jobs, newest first, each in its status view (an extension); `total` counts
-    every job the filters match, so a client can page through them."""
+@dataclass(frozen=True)
+class JobPage:
+    total: int
+    """How many jobs the filters match, on every page."""
+    jobs: list[JobStatus]
+
+
+def list_jobs(session: Session, user: User, *, project_name: str | None = None,
+              collection_name: str | None = None, kind: str | None = None,
+              status: str | None = None, limit: int = 100, offset: int = 0) -> JobPage:
+    """The user's jobs, newest first (an extension), filtered by the project or dataset they
+    belong to, their kind and status; `total` lets a client page through them."""
     query = select(Job).where(Job.user_id == user.id)
-    if project_id is not None:
-        query = query.where(Job.project_id == project_id)
-    if collection_id is not None:
-        query = query.where(Job.collection_id == collection_id)
+    if collection_name:
+        if not project_name:
+            raise NotFound(f"Collection does not exist: {collection_name!r} without a project; "
+                           "give its project_name too")
+        collection = get_collection(session, user, project_name, collection_name)
+        query = query.where(Job.collection_id == collection.id)
+    elif project_name:
+        query = query.where(Job.project_id == get_project(session, user, project_name).id)
     if kind is not None:
         query = query.where(Job.kind == kind)
     if status is not None:
         query = query.where(Job.status == status)
-    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     page = session.scalars(
         query.order_by(Job.created_at.desc(), Job.id.desc()).limit(limit).offset(offset))
-    return {"success": True, "total": total,
-            "jobs": [status_view(session, job) for job in page]}
+    return JobPage(total=total, jobs=[job_status(session, job) for job in page])

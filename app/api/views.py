@@ -1,0 +1,104 @@
+"""Domain objects worded as the fields of VecML's answers (the envelope is `app.api.envelope`'s).
+
+Times are VecML's "2025/01/15 14:30:25" in the server's local time; fields VecML does not
+document are extensions, marked as such in app/api/responses.py."""
+
+from datetime import UTC, datetime
+
+from app.db.models import Collection, Job, Model
+from app.services.automl import Prediction
+from app.services.jobs import JobPage, JobStatus
+
+MODEL_INFO_KEYS = ("model_name", "task_type", "training_mode", "label_attribute", "create_time")
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def format_time(moment: datetime | None) -> str | None:
+    return _aware(moment).astimezone().strftime("%Y/%m/%d %H:%M:%S") if moment else None
+
+
+def format_duration(job: Job) -> str:
+    if job.started_at is None:
+        seconds = 0
+    else:
+        end = _aware(job.finished_at) if job.finished_at else datetime.now(UTC)
+        seconds = max(0, int((end - _aware(job.started_at)).total_seconds()))
+    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+def job_status(status: JobStatus) -> dict:
+    """Documented fields first; `progress`, `current_step` and job details are extensions."""
+    job = status.job
+    view: dict = {
+        "job_id": job.id,
+        "job_type": job.action,
+        "status": job.status,
+        "start_time": format_time(job.started_at or job.created_at),
+        "duration": format_duration(job),
+        "progress": round(job.progress or 0.0, 3),
+        "current_step": job.step,
+    }
+    if status.project_name is not None:
+        view["project_name"] = status.project_name
+    if status.collection_name is not None:
+        view["collection_name"] = status.collection_name
+    if status.model is not None:
+        view["validation_metric"] = status.model.validation_metric
+        view["leaderboard"] = status.model.leaderboard
+    if job.status == "failed":
+        view["error"] = job.error or "the job failed"
+    if job.result:
+        view.update(job.result)
+    return view
+
+
+def job_page(page: JobPage) -> dict:
+    return {"total": page.total, "jobs": [job_status(status) for status in page.jobs]}
+
+
+def cancelled_job(job: Job) -> dict:
+    return {"job_id": job.id, "status": job.status, "error": job.error}
+
+
+def collection_info(collection: Collection) -> dict:
+    return {
+        "collection_name": collection.name,
+        "vector_type": collection.vector_type,
+        "vector_dim": collection.vector_dim,
+        "num_vectors": collection.num_vectors,
+        "attribute_names": list(collection.attribute_names or []),
+        "feature_names": collection.feature_names,
+        "categorical_attributes": list(collection.categorical_attributes or []),
+        "create_time": collection.created_at.strftime("%Y/%m/%d %H:%M:%S"),
+    }
+
+
+def prediction(answer: Prediction, *, with_probabilities: bool) -> dict:
+    """Probabilities (an extension) when asked for and the model is a classifier."""
+    result = answer.result
+    view: dict = {"num_samples": result.num_labelled, "predictions": result.predictions}
+    if result.metric is not None:
+        view["prediction_metric"] = result.metric
+    if with_probabilities and answer.classes is not None and result.probabilities is not None:
+        view["classes"] = answer.classes
+        view["probabilities"] = result.probabilities.tolist()
+    return view
+
+
+def _model_time(moment: datetime | None) -> str | None:
+    """VecML's "2025/01/15, 14:30" for a model's creation."""
+    text = format_time(moment)
+    return text.replace(" ", ", ", 1)[:-3] if text else None
+
+
+def model_infos(models: list[Model], infos_format: str = "arrays") -> list:
+    """VecML documents each model as an array of the five MODEL_INFO_KEYS values; its live
+    service answers objects with those keys (`infos_format="objects"`)."""
+    infos = [[m.name, m.task_type, m.training_mode, m.label_attribute, _model_time(m.created_at)]
+             for m in models]
+    if infos_format == "objects":
+        return [dict(zip(MODEL_INFO_KEYS, info, strict=True)) for info in infos]
+    return infos
