@@ -186,3 +186,15 @@ class ModelArtifact(Base):
         ForeignKey("models.id", ondelete="CASCADE"), primary_key=True
     )
     data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class WebSession(Base):
+    """A dashboard sign-in: the browser holds a random token in an http-only cookie, the
+    database only its SHA-256 (the API key itself is never kept by the browser)."""
+
+    __tablename__ = "web_sessions"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = _now_column()
+    last_seen_at: Mapped[datetime] = _now_column()
