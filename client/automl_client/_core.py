@@ -1,10 +1,10 @@
 """The logic shared by `Client` and `AsyncClient`.
 
 Every operation is written once, as a generator that yields what it needs done (`Call`: an
-HTTP request; `Sleep`: a pause) and receives the result. The sync client drives such a
-generator with `httpx.Client` and `time.sleep`, the async one with `httpx.AsyncClient` and
-`asyncio.sleep`; request building, envelope parsing, error mapping, rate-limit retries and job
-polling live here only."""
+HTTP request; `Sleep`: a pause) and receives the result. `advance` steps an operation; the sync
+driver performs the steps with `httpx.Client` and `time.sleep`, the async one with
+`httpx.AsyncClient` and `asyncio.sleep`. Request building, envelope parsing, error mapping,
+rate-limit retries and job polling live here only."""
 
 from __future__ import annotations
 
@@ -15,8 +15,9 @@ import random
 import sys
 import time
 from collections.abc import Callable, Generator
+from contextlib import closing
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Generic, TextIO, TypeVar
 
 import httpx
 
@@ -30,6 +31,10 @@ from automl_client.errors import (
 )
 
 T = TypeVar("T")
+JSON = dict[str, Any]
+"""A request body, a reply payload, a job status."""
+Progress = bool | Callable[[JSON], Any]
+"""`progress=`: True draws a bar on stderr, a callable is called with each status."""
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 MAX_REQUEST_BYTES = 190_000_000
@@ -40,7 +45,7 @@ MAX_REQUEST_BYTES = 190_000_000
 class Call:
     method: str
     path: str
-    body: dict | None = None
+    body: JSON | None = None
 
 
 @dataclass
@@ -67,7 +72,7 @@ def api_root(base_url: str) -> str:
     return root
 
 
-def _parse(reply: Reply, endpoint: str) -> dict:
+def _parse(reply: Reply, endpoint: str) -> JSON:
     """The payload of a success, or the typed error of a failure."""
     try:
         payload = json.loads(reply.text) if reply.text else None
@@ -113,7 +118,7 @@ class Session:
 
     # ---- operations (generators) shared by both clients ----
 
-    def call(self, endpoint: str, body: dict | None = None) -> Op[dict]:
+    def call(self, endpoint: str, body: JSON | None = None) -> Op[JSON]:
         """POST /api/<endpoint> with the key; retries the rate limit with exponential backoff
         (and the server's Retry-After, when it sends one)."""
         payload = {"user_api_key": self.api_key, **(body or {})}
@@ -147,7 +152,7 @@ class Session:
             self._endpoints, self._endpoints_known = names, True
         return self._endpoints
 
-    def extension(self, endpoint: str, body: dict | None = None) -> Op[dict]:
+    def extension(self, endpoint: str, body: JSON | None = None) -> Op[JSON]:
         """Call an endpoint VecML does not document; Unsupported when the server lacks it."""
         names = yield from self.endpoints()
         if names is not None and endpoint not in names:
@@ -161,8 +166,8 @@ class Session:
                                   f"VecML's API; automl-server offers it): {err}") from err
             raise
 
-    def wait_job(self, job_id: str, endpoint: str, *, progress: bool | Callable = False,
-                 timeout: float | None = None, label: str = "") -> Op[dict]:
+    def wait_job(self, job_id: str, endpoint: str, *, progress: Progress = False,
+                 timeout: float | None = None, label: str = "") -> Op[JSON]:
         """Poll a job until it ends; its final status. Polls quickly at first, then every
         `poll_interval` seconds."""
         bar = _ProgressBar(label or job_id) if progress is True else None
@@ -194,13 +199,13 @@ class _ProgressBar:
 
     width = 30
 
-    def __init__(self, label: str, stream=None):
+    def __init__(self, label: str, stream: TextIO | None = None):
         self.label = label
         self.stream = stream or sys.stderr
         self.shown = False
         self.last = ""
 
-    def update(self, status: dict, elapsed: float) -> None:
+    def update(self, status: JSON, elapsed: float) -> None:
         state = status.get("status", "?")
         fraction = status.get("progress")
         if state == "finished":
@@ -225,8 +230,37 @@ class _ProgressBar:
             self.stream.flush()
 
 
+class Done(Generic[T]):
+    """The end of an operation, with its result."""
+
+    def __init__(self, value: T):
+        self.value = value
+
+
+Outcome = Reply | TransportError | None
+"""What a step gave: a Call its Reply (or the TransportError to raise where the operation
+waits), a Sleep None."""
+
+
+def advance(op: Op[T], outcome: Outcome) -> Call | Sleep | Done[T]:
+    """Hand `outcome` to the operation; its next step, or Done at its end. This is the one
+    run loop's body; each driver only performs the steps (blocking, or awaited)."""
+    try:
+        if isinstance(outcome, TransportError):
+            return op.throw(outcome)
+        return op.send(outcome)
+    except StopIteration as stop:
+        return Done(stop.value)
+
+
 def _reply(response: httpx.Response) -> Reply:
     return Reply(response.status_code, response.headers, response.text)
+
+
+def _transport_error(call: Call, err: httpx.TransportError) -> TransportError:
+    error = TransportError(f"{call.path}: {err!r}")
+    error.__cause__ = err
+    return error
 
 
 class SyncDriver:
@@ -234,34 +268,27 @@ class SyncDriver:
 
     def __init__(self, session: Session, transport: httpx.BaseTransport | None,
                  http: httpx.Client | None):
-        self._session = session
+        self._root = session.root
         self._own = http is None
         self.http = http or httpx.Client(base_url=session.root, timeout=session.timeout,
                                          transport=transport)
 
-    def _do(self, call: Call) -> Reply:
+    def _perform(self, step: Call | Sleep) -> Outcome:
+        if isinstance(step, Sleep):
+            time.sleep(step.seconds)
+            return None
         try:
-            url = self._session.root + call.path
-            return _reply(self.http.request(call.method, url, json=call.body))
+            return _reply(self.http.request(step.method, self._root + step.path,
+                                                  json=step.body))
         except httpx.TransportError as err:
-            raise TransportError(f"{call.path}: {err!r}") from err
+            return _transport_error(step, err)
 
     def run(self, op: Op[T]) -> T:
-        value: Any = None
-        error: BaseException | None = None
-        while True:
-            try:
-                step = op.throw(error) if error is not None else op.send(value)
-            except StopIteration as stop:
-                return stop.value
-            value, error = None, None
-            try:
-                if isinstance(step, Sleep):
-                    time.sleep(step.seconds)
-                else:
-                    value = self._do(step)
-            except TransportError as err:
-                error = err
+        with closing(op):  # an operation left half way (an interrupt) still cleans up
+            step = advance(op, None)
+            while not isinstance(step, Done):
+                step = advance(op, self._perform(step))
+            return step.value
 
     def close(self) -> None:
         if self._own:
@@ -273,34 +300,27 @@ class AsyncDriver:
 
     def __init__(self, session: Session, transport: httpx.AsyncBaseTransport | None,
                  http: httpx.AsyncClient | None):
-        self._session = session
+        self._root = session.root
         self._own = http is None
         self.http = http or httpx.AsyncClient(base_url=session.root, timeout=session.timeout,
                                               transport=transport)
 
-    async def _do(self, call: Call) -> Reply:
+    async def _perform(self, step: Call | Sleep) -> Outcome:
+        if isinstance(step, Sleep):
+            await asyncio.sleep(step.seconds)
+            return None
         try:
-            url = self._session.root + call.path
-            return _reply(await self.http.request(call.method, url, json=call.body))
+            return _reply(await self.http.request(step.method, self._root + step.path,
+                                                        json=step.body))
         except httpx.TransportError as err:
-            raise TransportError(f"{call.path}: {err!r}") from err
+            return _transport_error(step, err)
 
     async def run(self, op: Op[T]) -> T:
-        value: Any = None
-        error: BaseException | None = None
-        while True:
-            try:
-                step = op.throw(error) if error is not None else op.send(value)
-            except StopIteration as stop:
-                return stop.value
-            value, error = None, None
-            try:
-                if isinstance(step, Sleep):
-                    await asyncio.sleep(step.seconds)
-                else:
-                    value = await self._do(step)
-            except TransportError as err:
-                error = err
+        with closing(op):  # a cancelled task still cleans up the operation
+            step = advance(op, None)
+            while not isinstance(step, Done):
+                step = advance(op, await self._perform(step))
+            return step.value
 
     async def close(self) -> None:
         if self._own:

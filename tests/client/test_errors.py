@@ -252,6 +252,26 @@ def test_wait_reports_each_status_to_a_callback():
     assert status["status"] == "finished"
 
 
+def test_an_interrupted_wait_still_ends_its_progress_bar(capsys):
+    """An error that is not the API's (here from the transport's handler; an interrupt, a
+    cancelled task) leaves the operation closed: its progress bar ends its line."""
+    replies = iter([httpx.Response(200, json={"success": True, "status": "in_progress",
+                                              "progress": 0.5})])
+
+    def handler(request):
+        reply = next(replies, None)
+        if reply is None:
+            raise RuntimeError("interrupted")
+        return reply
+
+    try:
+        mocked(handler, poll_interval=0.001).job("j").wait(progress=True)
+    except RuntimeError:  # checked while the error (and the operation it holds) is alive
+        assert capsys.readouterr().err.endswith("\n")
+    else:
+        pytest.fail("the transport's error did not propagate")
+
+
 def test_async_client_maps_errors_the_same_way():
     async def run():
         async with AsyncClient(BASE, api_key="k", transport=httpx.MockTransport(
