@@ -6,6 +6,9 @@
     ds = proj.upload("train", df, label="target")
     model = ds.train("m1", mode="high_speed", task="classification").wait(progress=True)
     model.predict(test_df)
+
+`AsyncClient` has the same methods as coroutines, on AsyncProject, AsyncDataset, AsyncJob and
+AsyncModel handles.
 """
 
 from automl_client.client import AsyncClient, BaseClient, Client
@@ -25,13 +28,26 @@ from automl_client.errors import (
     Unsupported,
     WaitTimeout,
 )
-from automl_client.resources import Dataset, Job, Model, Project
+from automl_client.resources import (
+    AsyncDataset,
+    AsyncJob,
+    AsyncModel,
+    AsyncProject,
+    Dataset,
+    Job,
+    Model,
+    Project,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "APIError",
     "AsyncClient",
+    "AsyncDataset",
+    "AsyncJob",
+    "AsyncModel",
+    "AsyncProject",
     "AutoMLError",
     "BadRequest",
     "BaseClient",

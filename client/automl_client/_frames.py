@@ -12,7 +12,7 @@ import pandas as pd
 from pandas.api import types as ptypes
 
 
-def read_table(data: pd.DataFrame | str | os.PathLike) -> pd.DataFrame:
+def read_table(data: pd.DataFrame | str | os.PathLike[str]) -> pd.DataFrame:
     """A DataFrame as given, or a CSV file (path) read with pandas."""
     if isinstance(data, pd.DataFrame):
         return data
@@ -21,7 +21,7 @@ def read_table(data: pd.DataFrame | str | os.PathLike) -> pd.DataFrame:
     raise TypeError(f"expected a pandas DataFrame or a CSV path, not {type(data).__name__}")
 
 
-def text_columns(df: pd.DataFrame, exclude: set[str]) -> list[str]:
+def text_columns(df: pd.DataFrame, exclude: set[str | None]) -> list[str]:
     """Columns holding text (object, string, category or bool dtype): the server stores them
     as attributes, and the client declares them categorical features."""
     names = []

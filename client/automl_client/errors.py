@@ -67,7 +67,7 @@ class JobFailed(AutoMLError):
     """An async job ended `failed`. `reason` is the server's `error`, `status` the whole job
     status."""
 
-    def __init__(self, job_id: str, reason: str, status: dict | None = None):
+    def __init__(self, job_id: str, reason: str, status: dict[str, Any] | None = None):
         self.job_id = job_id
         self.reason = reason
         self.status = status or {}
