@@ -20,11 +20,10 @@ if str(CLIENT_DIR) not in sys.path:  # tests.client.support imports automl_clien
     sys.path.insert(0, str(CLIENT_DIR))
 
 from tests.client.support import LiveServer  # noqa: E402
-from tests.ui.support import seed, write_csv  # noqa: E402
+from tests.ui.support import DESKTOP, seed, write_csv  # noqa: E402
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = ROOT / "test-artifacts" / "ui-screenshots"
-DESKTOP = {"width": 1280, "height": 800}
 
 
 def _unavailable(reason: str) -> None:

@@ -13,6 +13,7 @@ import pandas as pd
 from playwright.sync_api import Locator, Page, expect
 
 ROWS = 150
+DESKTOP = {"width": 1280, "height": 800}
 JOB_TIMEOUT_MS = 120_000
 WORDS = re.compile(r"[A-Za-z]{3,}.*[A-Za-z]{3,}", re.S)  # a sentence, not a bare code
 
@@ -149,6 +150,7 @@ def wait_for_job(page: Page) -> str:
                                 timeout=JOB_TIMEOUT_MS)
     if "failed" in status.inner_text():
         raise AssertionError(f"job failed: {page.locator('.error').all_inner_texts()}")
+    assert page.locator("progress#job-progress").evaluate("bar => bar.value === bar.max")
     return page.url
 
 

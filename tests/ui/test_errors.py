@@ -1,8 +1,10 @@
 """Every form reports a server error in words on the page (browser-side validation is turned
 off first, so that the server is the one that answers)."""
 
+import re
 import secrets
 
+import httpx
 from playwright.sync_api import expect
 
 from tests.ui.support import (
@@ -22,6 +24,16 @@ def post_without_browser_checks(page, form_selector: str) -> int:
     with page.expect_response(lambda r: r.request.method == "POST") as answer:
         submit(form)
     return answer.value.status
+
+
+def test_a_blank_key_is_refused_in_words(page, shot):
+    page.goto("/ui/login")
+    page.locator("form#login input[name=api_key]").fill("   ")
+    status = post_without_browser_checks(page, "form#login")
+    assert 400 <= status < 500, status
+    assert "/ui/login" in page.url
+    expect_error_in_words(page)
+    shot(page, "blank-key")
 
 
 def test_invalid_project_names_are_refused_in_words(page, shot):
@@ -85,3 +97,32 @@ def test_predicting_a_file_without_the_features_is_refused_in_words(page, traine
     submit(form)
     expect_error_in_words(page)
     shot(page, "predict-wrong-columns")
+
+
+def test_forms_of_a_page_whose_data_is_gone_say_so_in_words(new_context, ui_server, csv_file,
+                                                            tmp_path, shot):
+    """Pages left open while the data is deleted elsewhere (another tab, the API): their forms
+    answer with the reason, not a blank page."""
+    key = f"key-{secrets.token_hex(8)}"
+    seeded = seed(ui_server.base, key, csv_file, project="vanished", model="m1")
+    context = new_context()
+    project, dataset, model = (context.new_page() for _ in range(3))
+    sign_in(project, key)
+    project.goto(seeded.project_url)
+    dataset.goto(seeded.dataset_url)
+    model.goto(seeded.model_url)
+    httpx.post(f"{ui_server.base}/api/delete_project",
+               json={"user_api_key": key, "project_name": "vanished"}).raise_for_status()
+
+    project.locator("form#upload input[name=file]").set_input_files(str(csv_file))
+    project.locator("form#upload input[name=dataset_name]").fill("again")
+    submit(project.locator("form#upload"))
+    fill_training(dataset, "m2")
+    submit(dataset.locator("form#train"))
+    model.locator("form#predict input[name=file]").set_input_files(str(csv_file))
+    submit(model.locator("form#predict"))
+    for page, name in ((project, "upload"), (dataset, "train"), (model, "predict")):
+        expect_error_in_words(page)
+        expect(page.locator(".error").first).to_contain_text(
+            re.compile("not found|no longer|not exist", re.I))
+        shot(page, f"gone-{name}")

@@ -3,9 +3,14 @@ server itself (the dashboard works air-gapped)."""
 
 from urllib.parse import urlsplit
 
-from tests.ui.support import sign_in
+import pytest
+
+from tests.ui.support import DESKTOP, sign_in
 
 PHONE = {"width": 390, "height": 844}
+SCREENS = {"phone": {"viewport": PHONE, "is_mobile": True, "has_touch": True,
+                     "device_scale_factor": 2},
+           "desktop": {"viewport": DESKTOP}}
 
 
 def pages_of(trained) -> dict[str, str]:
@@ -16,25 +21,30 @@ def pages_of(trained) -> dict[str, str]:
             "train-job": f"/ui/jobs/{trained.train_job}"}
 
 
-def test_pages_fit_a_phone_screen(new_context, trained, shot):
-    page = new_context(viewport=PHONE, is_mobile=True, has_touch=True,
-                       device_scale_factor=2).new_page()
-    page.goto("/ui/login")
-    every = {"login": "/ui/login"}
-    sign_in(page, trained.key)
-    every.update(pages_of(trained))
+@pytest.mark.parametrize("screen", SCREENS)
+def test_pages_fit_the_screen_without_sideways_scrolling(new_context, trained, shot, screen):
+    options = SCREENS[screen]
+    width = options["viewport"]["width"]
+    page = new_context(**options).new_page()
     overflowing = {}
-    for name, url in every.items():
-        assert page.goto(url).status == 200, url
+
+    def measure(name: str) -> None:
         # The layout viewport is the phone's width only with <meta name=viewport
         # content="width=device-width">; without it a phone lays pages out 980 px wide.
-        width, content = page.evaluate(
+        layout, content = page.evaluate(
             "[document.documentElement.clientWidth, document.documentElement.scrollWidth]")
-        assert width == PHONE["width"], (name, width)
+        assert layout == width, (name, layout)
         if content > width + 1:
             overflowing[name] = content
-        shot(page, f"phone-{name}")
-    assert not overflowing, f"wider than {PHONE['width']} px: {overflowing}"
+        shot(page, f"{screen}-{name}")
+
+    page.goto("/ui/login")
+    measure("login")
+    sign_in(page, trained.key)
+    for name, url in pages_of(trained).items():
+        assert page.goto(url).status == 200, url
+        measure(name)
+    assert not overflowing, f"wider than {width} px: {overflowing}"
 
 
 def test_pages_load_nothing_from_another_origin(page, ui_server, trained):

@@ -34,6 +34,15 @@ def test_a_post_without_the_form_token_is_refused_and_changes_nothing(page, cont
     expect(page.locator('table#projects a[data-project="forged"]')).to_have_count(0)
 
 
+def test_a_sign_in_posted_from_elsewhere_is_refused(context, ui_server):
+    """Without the sign-in form's own token (a page of another site posting a key of its
+    choosing) no session is started."""
+    answer = context.request.post(f"{ui_server.base}/ui/login", max_redirects=0,
+                                  form={"api_key": f"key-{secrets.token_hex(8)}"})
+    assert answer.status == 403, answer.status
+    assert not [c for c in context.cookies() if c["name"] == "automl_session"]
+
+
 def test_every_post_form_carries_a_form_token(page, trained):
     sign_in(page, trained.key)
     for url in ("/ui/projects", trained.project_url, trained.dataset_url, trained.model_url):
