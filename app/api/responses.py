@@ -112,6 +112,9 @@ class LeaderboardEntry(BaseModel):
     score: float = Field(description="Its out-of-fold selection score")
     metric: Literal["auc", "log_loss", "mse"] = Field(description="What score measures")
     fit_seconds: Annotated[float, Field(ge=0)] = Field(description="Time spent fitting it")
+    predict_seconds_per_row: Annotated[float, Field(ge=0)] = Conditional(
+        "Seconds it took per row to predict its out-of-fold rows (an ensemble: the sum of "
+        "its members'); missing for models trained before it was measured")
 
 
 class JobStatusView(BaseModel):

@@ -31,6 +31,11 @@ if need be, so a model is always returned); candidates that cannot finish in the
 skipped. A run that finishes its trials inside the budget is deterministic for a given seed;
 one cut short by the budget depends on the machine's speed. The validation metric is never
 computed on rows the scored model was trained on.
+
+`TrainResult.diagnostics` is chart data from the same predictions as the validation metric
+(out-of-fold, or the validation set's): a confusion matrix and ROC curves, or a sample of
+actual/predicted values, bounded in size (`diagnostics.py`). Each leaderboard entry has the
+seconds per row its out-of-fold predictions took (`predict_seconds_per_row`).
 """
 
 from .engine import TrainResult, train

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from . import diagnostics
 from .ensemble import blend, greedy_selection, prune_by_cost
 from .errors import TrainingError
 from .features import FeatureEncoder, Features
@@ -33,6 +34,8 @@ class TrainResult:
     leaderboard: list[dict]
     feature_importance: list[dict]
     memory_estimate: MemoryEstimate | None = None  # what was expected before fitting
+    # Chart data (`diagnostics.py`) from the predictions the validation metric is computed on.
+    diagnostics: dict = field(default_factory=dict)
 
 
 class _Progress:
@@ -180,23 +183,36 @@ def _choose(
 
 
 def _leaderboard(
-    results: list[CandidateResult], weights: np.ndarray, score: float, scorer: Scorer
+    results: list[CandidateResult],
+    weights: np.ndarray,
+    score: float,
+    scorer: Scorer,
+    inputs: Sequence[int] = (),
 ) -> list[dict]:
-    """Out-of-fold score per candidate (+ the ensemble, if one was chosen), best first."""
+    """Out-of-fold score per candidate (+ the ensemble, if one was chosen), best first.
 
-    def entry(name: str, value: float, seconds: float) -> dict:
+    `predict_seconds_per_row` is what one fold model took per out-of-fold row; the
+    ensemble's sums its members' and, when one is stacked, the stack `inputs`' (predicted
+    for it whether weighted or not)."""
+
+    def entry(name: str, value: float, seconds: float, per_row: float) -> dict:
         return {
             "model": name,
             "score": float(value),
             "metric": scorer.name,
             "fit_seconds": round(seconds, 3),
+            "predict_seconds_per_row": float(f"{per_row:.3g}"),
         }
 
-    board = [entry(r.learner.name, r.score, r.fit_seconds) for r in results]
-    used = [r for r, w in zip(results, weights, strict=True) if w > 0]
+    board = [
+        entry(r.learner.name, r.score, r.fit_seconds, r.predict_seconds_per_row) for r in results
+    ]
+    used = [k for k, w in enumerate(weights) if w > 0]
     if len(used) > 1:
-        name = "ensemble(" + ", ".join(r.learner.name for r in used) + ")"
-        board.append(entry(name, score, sum(r.fit_seconds for r in used)))
+        name = "ensemble(" + ", ".join(results[k].learner.name for k in used) + ")"
+        predicted = set(used) | set(inputs)
+        per_row = sum(results[k].predict_seconds_per_row for k in predicted)
+        board.append(entry(name, score, sum(results[k].fit_seconds for k in used), per_row))
     # Stable sort: on ties the earlier entry (the simpler model) stays first.
     return sorted(board, key=lambda e: scorer.sort_key(e["score"]))
 
@@ -366,6 +382,7 @@ def _train(
 
     oof = blend([r.oof for r in results], weights)
     metric = _oof_metric(task, labels, y_enc[rows], oof)
+    truth, pred, source = y_enc[rows], oof, "out_of_fold"
     if validation is not None:
         try:
             evaluated = model.evaluate(*validation)
@@ -373,10 +390,29 @@ def _train(
             raise TrainingError(f"validation dataset: {exc}") from exc
         if evaluated.metric is not None:
             metric = evaluated.metric
+            truth, pred = _validation_truth(labels, validation[1], evaluated)
+            source = "validation"
 
-    leaderboard = _leaderboard(results, weights, score, scorer)
+    if task == "regression":
+        charts = diagnostics.regression(truth, pred, source, seed)
+    else:
+        charts = diagnostics.classification(truth, pred, labels.classes_, source)
+    leaderboard = _leaderboard(results, weights, score, scorer, inputs)
     report(1.0, "done")
-    return TrainResult(model, metric, leaderboard, model.feature_importance(), estimate)
+    return TrainResult(
+        model, metric, leaderboard, model.feature_importance(), estimate, charts
+    )
+
+
+def _validation_truth(labels: LabelCodec, y: Sequence, evaluated) -> tuple[np.ndarray, np.ndarray]:
+    """The labelled validation rows' truth and predictions (probabilities or values), the
+    rows `FittedModel.evaluate` scored."""
+    truth = labels.encode_truth(y)
+    if labels.task == "regression":
+        rows = np.flatnonzero(~np.isnan(truth))
+        return truth[rows], np.asarray(evaluated.predictions, dtype=np.float64)[rows]
+    rows = np.flatnonzero(truth >= 0)
+    return truth[rows], evaluated.probabilities[rows]
 
 
 __all__ = ["TrainResult", "train"]

@@ -21,9 +21,15 @@ class CandidateResult:
     score: float
     models: list[FittedComponent]  # one per fold
     rounds: list[int | None]  # best boosting rounds per fold
-    fit_seconds: float
+    fit_seconds: float  # cross-validation time: fits and their out-of-fold predictions
+    predict_seconds: float = 0.0  # of which predicting the out-of-fold rows
     index: int = 0  # position of the learner in the sequence that `run_candidates` was given
     stacked: bool = False  # trained on the features plus first-level predictions
+
+    @property
+    def predict_seconds_per_row(self) -> float:
+        """Seconds one fold model took per out-of-fold row it predicted."""
+        return self.predict_seconds / max(len(self.rows), 1)
 
     def refit_rounds(self) -> int | None:
         rounds = [r for r in self.rounds if r is not None]
@@ -49,6 +55,7 @@ def cross_validate(
     """
     done: list[Fold] = []
     preds, models, rounds, seconds = [], [], [], []
+    predicting = 0.0
     for fold in folds:
         if deadline is not None and done:
             expected = float(np.mean(seconds))
@@ -66,7 +73,9 @@ def cross_validate(
             deadline=None if must_finish else deadline,
             stop_at=deadline if must_finish else None,
         )
+        fitted_at = time.monotonic()
         preds.append(fitted.predict(X_valid))
+        predicting += time.monotonic() - fitted_at
         seconds.append(time.monotonic() - start)
         models.append(fitted)
         rounds.append(learner.best_rounds(fitted))
@@ -75,7 +84,9 @@ def cross_validate(
     order = np.argsort(rows, kind="stable")
     rows, oof = rows[order], np.concatenate(preds)[order]
     score = scorer(y[rows], oof)
-    return CandidateResult(learner, rows, oof, score, models, rounds, float(np.sum(seconds)))
+    return CandidateResult(
+        learner, rows, oof, score, models, rounds, float(np.sum(seconds)), predicting
+    )
 
 
 def run_candidates(

@@ -175,6 +175,10 @@ class Model(Base):
     validation_metric: Mapped[dict | float | None] = mapped_column(JSON)
     feature_importance: Mapped[list | None] = mapped_column(JSON)
     leaderboard: Mapped[list | None] = mapped_column(JSON)
+    # Chart data from the predictions the validation metric was computed on (a confusion
+    # matrix and ROC curves, or sampled actual/predicted pairs); see app/automl/diagnostics.py.
+    # None for models trained before it was kept, and until the model is ready.
+    diagnostics: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = _now_column()
 
 

@@ -120,6 +120,7 @@ def run_training_job(db: Database, job: Job, attempt: int) -> None:
         model.feature_layout = layout
         model.validation_metric = result.validation_metric
         model.leaderboard = result.leaderboard
+        model.diagnostics = result.diagnostics
         model.feature_importance = result.feature_importance
         session.merge(ModelArtifact(model_id=model.id, data=artifact))
         finish(session, current, {"num_training_samples": features.n_rows})

@@ -88,6 +88,7 @@ def test_multiclass_is_chosen_by_log_loss():
     assert all(e["metric"] == "log_loss" for e in board)
     assert [e["score"] for e in board] == sorted(e["score"] for e in board)
     assert board[0]["score"] < 0.6  # better than chance (log 3 = 1.10) by far
+    assert all(e["predict_seconds_per_row"] > 0 for e in board)  # an ensemble's too
 
 
 def test_balanced_tunes_and_high_accuracy_extends_it(monkeypatch):

@@ -136,3 +136,57 @@ def test_upgrade_moves_a_waiting_jobs_input_apart(tmp_path):
         assert read_inputs(session, "waiting") == ({"ids": ["a"]}, {"file": b"1,2\n"})
         assert read_inputs(session, "done") == ({}, {})
     db.dispose()
+
+
+def _downgrade_to(db: Database, revision: str) -> None:
+    from alembic import command
+
+    from app.db.migrate import alembic_config, migration_connection
+
+    config = alembic_config()
+    with migration_connection(db.engine) as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
+
+
+def test_model_diagnostics_column_is_added_and_dropped_in_place(tmp_path):
+    """0005: an existing model gets diagnostics null; the column goes without rebuilding
+    `models` (which keeps AUTOINCREMENT and its artifacts) either way."""
+    from app.db.models import Model
+
+    db = Database(f"sqlite:///{tmp_path / 'm.db'}")
+    _upgrade_to(db, "0004")
+    with db.engine.begin() as connection:
+        connection.execute(text("INSERT INTO users (id, name) VALUES (1, 'u')"))
+        connection.execute(text("INSERT INTO projects (id, user_id, name) VALUES (1, 1, 'p')"))
+        connection.execute(text(
+            "INSERT INTO collections (id, project_id, name, vector_type, dim_fixed, "
+            "attribute_names, categorical_attributes, num_vectors, next_chunk_seq, next_auto_id)"
+            " VALUES (1, 1, 'c', 'dense', 1, '[]', '[]', 0, 0, 0)"))
+        connection.execute(text(
+            "INSERT INTO models (id, collection_id, name, task_type, training_mode, "
+            "label_attribute, categorical_features, status) VALUES (1, 1, 'old', "
+            "'classification', 'high_speed', 'y', '[]', 'ready')"))
+        connection.execute(text("INSERT INTO model_artifacts (model_id, data) VALUES (1, x'00')"))
+    upgrade(db)
+    assert differences(db) == []
+    charts = {"kind": "regression", "n": 1, "actual": [1.5], "predicted": [1.0]}
+    with db.session() as session:
+        assert session.get(Model, 1).diagnostics is None
+        session.get(Model, 1).diagnostics = charts
+    with db.session() as session:
+        assert session.get(Model, 1).diagnostics == charts
+
+    def models_table() -> tuple[str, int]:
+        with db.engine.connect() as connection:
+            sql = connection.execute(text(
+                "SELECT sql FROM sqlite_master WHERE name = 'models'")).scalar()
+            artifacts = connection.execute(text("SELECT count(*) FROM model_artifacts")).scalar()
+        return sql, artifacts
+
+    sql, artifacts = models_table()
+    assert "AUTOINCREMENT" in sql and "diagnostics" in sql and artifacts == 1
+    _downgrade_to(db, "0004")
+    sql, artifacts = models_table()
+    assert "AUTOINCREMENT" in sql and "diagnostics" not in sql and artifacts == 1
+    db.dispose()
