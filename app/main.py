@@ -1,9 +1,11 @@
-"""The FastAPI application: routers under /api, one error envelope, jobs recovered at start."""
+"""The FastAPI application: routers under /api, the dashboard under /ui, one error envelope,
+jobs recovered at start."""
 
 import logging
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
 from app.api import automl, collections, errors, jobs, openapi, projects
@@ -16,6 +18,11 @@ from app.db.session import Database
 from app.jobs.runner import JobRunner, LocalRunner
 from app.jobs.state import recover_interrupted
 from app.services.accounts import register_keys_from_spec
+from app.ui import actions as ui_actions
+from app.ui import pages as ui_pages
+from app.ui.rendering import HERE as UI_DIR
+
+UI_STATIC = UI_DIR / "static"
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +68,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (projects, collections, jobs, automl):
         api.include_router(module.router)
     app.include_router(api)
+    app.include_router(ui_pages.router)
+    app.include_router(ui_actions.router)
+    app.mount("/ui/static", StaticFiles(directory=UI_STATIC), name="ui-static")
     errors.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
 

@@ -58,11 +58,16 @@ class Api:
         session commits when the block ends."""
         key = body.user_api_key
         with self.db.session() as session:
-            user = find_user(session, key, open_access=self.settings.open_access)
-            if user is None:
-                user = session.get(User, self._register_open_key(key))
+            user = self.user_for_key(session, key)
             self.limiter.check(key)
             yield session, user
+
+    def user_for_key(self, session: Session, key: str) -> User:
+        """The key's user; in open access an unknown key becomes a tenant of its own."""
+        user = find_user(session, key, open_access=self.settings.open_access)
+        if user is None:
+            user = session.get(User, self._register_open_key(key))
+        return user
 
     def _register_open_key(self, key: str) -> int:
         """In a transaction of its own, since two first requests of a new key may race: the

@@ -1,6 +1,9 @@
 """Refuse bodies over the size limit before reading them whole (pure ASGI middleware)."""
 
+from html import escape
+
 from starlette.exceptions import HTTPException
+from starlette.responses import HTMLResponse, Response
 
 from app.api.envelope import failure
 
@@ -25,7 +28,7 @@ class BodySizeLimit:
             return await self.app(scope, receive, send)
         length = dict(scope["headers"]).get(b"content-length")
         if length is not None and length.isdigit() and int(length) > self.max_bytes:
-            return await failure(413, self.message)(scope, receive, send)
+            return await self._refusal(scope)(scope, receive, send)
         received = 0
 
         async def limited_receive():
@@ -38,3 +41,12 @@ class BodySizeLimit:
             return message
 
         await self.app(scope, limited_receive, send)
+
+    def _refusal(self, scope) -> Response:
+        """The API's error envelope, or for the dashboard's forms a page that says it."""
+        if scope["path"].startswith("/ui/"):
+            return HTMLResponse(
+                f"<!doctype html><title>Too large</title><p class=error role=alert>"
+                f"{escape(self.message)}.</p><p><a href=/ui/projects>Back to your projects</a>",
+                status_code=413)
+        return failure(413, self.message)

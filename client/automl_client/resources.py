@@ -533,8 +533,9 @@ class Model(ModelBase[Dataset]):
 
     def leaderboard(self) -> pd.DataFrame:
         """The candidates the training compared, best first (columns model, score, metric,
-        fit_seconds): the training status's `leaderboard` (an extension). Found through
-        `list_jobs` when this handle does not know its training job."""
+        fit_seconds, predict_seconds_per_row): the training status's `leaderboard` (an
+        extension). Found through `list_jobs` when this handle does not know its training
+        job."""
         return self._client._run(self._leaderboard_op())
 
     def feature_importance(self) -> pd.DataFrame:

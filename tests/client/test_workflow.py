@@ -43,7 +43,8 @@ def test_classification_workflow(client, capsys):
     assert model.validation_metric["accuracy"] > 0.6
 
     board = model.leaderboard()
-    assert list(board.columns) == ["model", "score", "metric", "fit_seconds"] and len(board)
+    assert list(board.columns) == ["model", "score", "metric", "fit_seconds",
+                                   "predict_seconds_per_row"] and len(board)
     importance = model.feature_importance()
     assert list(importance.columns) == ["feature", "importance"]
     assert set(importance["feature"]) <= {"x1", "x2", "color", "size", "flag"}
