@@ -44,6 +44,7 @@ def test_sign_in_upload_train_predict_delete_sign_out(page, context, csv_file, s
     upload(page, "journey", csv_file, "train")
     expect(page.locator("progress#job-progress")).to_be_attached()
     expect(page.locator("#job-step")).to_be_attached()
+    expect(page.locator("#job-eta")).to_be_attached()
     expect(page.locator("form#cancel-job")).to_have_count(0)  # over: nothing to cancel
     shot(page, "upload-job")
     page.locator("a#job-result").click()
