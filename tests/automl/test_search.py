@@ -98,7 +98,7 @@ def test_balanced_tunes_and_high_accuracy_extends_it(monkeypatch):
     monkeypatch.setattr(portfolio, "BALANCED_TRIALS", 3)
     monkeypatch.setattr(portfolio, "HIGH_ACCURACY_TRIALS", 3)
     X, y = make_data("regression", n=300, seed=11)
-    balanced = train(X, y, task="regression", mode="balanced", time_budget=60)
+    balanced = train(X, y, task="regression", mode="balanced", time_budget=300)
     accurate = train(X, y, task="regression", mode="high_accuracy", time_budget=300)
 
     def scores(result):
