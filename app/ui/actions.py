@@ -37,10 +37,11 @@ HEAD_BYTES = 1 << 20
 
 
 def _refused(request: Request, v: Visit, err: AppError, template: str,
-             context: Callable[[], dict]) -> Response:
+             context: Callable[[], dict], form: dict | None = None) -> Response:
+    """The page the form was on, with the service's message and the values the visitor typed."""
     v.db.rollback()
     return render(request, template, status_code=err.status_code, visit=v, error=err.message,
-                  **context())
+                  form=form or {}, **context())
 
 
 @router.post("/login")
@@ -81,7 +82,7 @@ def create_project(request: Request, csrf_token: Token = "",
             projects.create_project(v.db, v.user, project_name.strip(), None)
         except AppError as err:
             return _refused(request, v, err, "projects.html",
-                            lambda: contexts.projects_page(v))
+                            lambda: contexts.projects_page(v), {"project_name": project_name})
     return redirect(project_url(project_name.strip()))
 
 
@@ -151,7 +152,8 @@ def upload(request: Request, project: str, csrf_token: Token = "",
                               action="upload", limits=api.ingest_limits)
         except AppError as err:
             return _refused(request, v, err, "project.html",
-                            lambda: contexts.project_page(v, project))
+                            lambda: contexts.project_page(v, project),
+                            {"dataset_name": dataset_name, "label_column": label_column})
     api.runner.submit(job.id, job.kind)
     return redirect(job_url(job.id))
 
@@ -178,7 +180,10 @@ def train(request: Request, project: str, dataset: str, csrf_token: Token = "",
             job = automl.start_training(v.db, v.user, form, limits=api.training_limits)
         except AppError as err:
             return _refused(request, v, err, "dataset.html",
-                            lambda: contexts.dataset_page(v, project, dataset))
+                            lambda: contexts.dataset_page(v, project, dataset),
+                            {"model_name": model_name, "training_mode": training_mode,
+                             "task_type": task_type, "label_attribute": label_attribute,
+                             "time_budget": time_budget})
     api.runner.submit(job.id, job.kind)
     return redirect(job_url(job.id))
 

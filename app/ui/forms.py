@@ -16,6 +16,9 @@ class TrainingForm:
     train_categorical_features: list[str] | None = None
     validation_dataset: str | None = None
     seed: int | None = None
+    eval_metric: str | None = None
+    weight_attribute: str | None = None
+    class_weight: str | None = None
 
 
 @dataclass

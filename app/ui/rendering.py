@@ -11,7 +11,7 @@ from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 
 from app.errors import AppError
-from app.ui.session import BadFormToken, SignInRequired
+from app.ui.session import BadFormToken, PageError, SignInRequired
 
 HERE = Path(__file__).parent
 
@@ -77,6 +77,9 @@ class UiRoute(APIRoute):
                 return render(request, "error.html", status_code=403, visit=None,
                               error="This form is out of date or was not sent by this "
                                     "dashboard: reload the page and send it again.")
+            except PageError as err:
+                return render(request, "error.html", status_code=err.error.status_code,
+                              visit=err.visitor, error=err.error.message)
             except AppError as err:
                 return render(request, "error.html", status_code=err.status_code, visit=None,
                               error=err.message)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.api.deps import Api
 from app.db.models import User
+from app.errors import AppError
 from app.services.web_sessions import SESSION_IDLE, find_session
 
 SESSION_COOKIE = "automl_session"
@@ -36,6 +37,27 @@ class Visit:
     csrf_token: str
     api: Api
 
+    @property
+    def user_name(self) -> str:
+        return self.user.name
+
+
+@dataclass(frozen=True)
+class Visitor:
+    """What the page header needs of a visit that has ended (an error page)."""
+
+    user_name: str
+    csrf_token: str
+
+
+class PageError(Exception):
+    """A service refused a signed-in request: the error page keeps the signed-in header."""
+
+    def __init__(self, error: AppError, visitor: Visitor):
+        super().__init__(error.message)
+        self.error = error
+        self.visitor = visitor
+
 
 def api_of(request: Request) -> Api:
     return request.app.state.api
@@ -52,7 +74,11 @@ def visit(request: Request, csrf_token: str | None = None) -> Iterator[Visit]:
             raise SignInRequired()
         if csrf_token is not None and not same_token(csrf_token, signed.csrf_token):
             raise BadFormToken()
-        yield Visit(db=db, user=signed.user, csrf_token=signed.csrf_token, api=api)
+        current = Visit(db=db, user=signed.user, csrf_token=signed.csrf_token, api=api)
+        try:
+            yield current
+        except AppError as err:  # the session rolls back: nothing of the request is kept
+            raise PageError(err, Visitor(current.user_name, current.csrf_token)) from err
 
 
 def same_token(given: str | None, expected: str | None) -> bool:
