@@ -5,7 +5,14 @@ from app.api.deps import ApiDep
 from app.api.envelope import success
 from app.api.responses import ok
 from app.api.routing import OrjsonRoute
-from app.api.schemas import CollectionRequest, ModelRequest, PredictRequest, TrainRequest
+from app.api.schemas import (
+    CollectionRequest,
+    FeatureImportanceRequest,
+    ModelRequest,
+    PredictRequest,
+    TrainRequest,
+)
+from app.errors import BadRequest
 from app.services import automl
 
 router = APIRouter(route_class=OrjsonRoute, tags=["automl"])
@@ -21,7 +28,8 @@ def train_automl_model(body: TrainRequest, api: ApiDep) -> dict:
 @router.post("/automl_predict", responses=ok(responses.PredictionResponse))
 def automl_predict(body: PredictRequest, api: ApiDep) -> dict:
     with api.session(body) as (session, user):
-        answer = automl.predict(session, user, body, limits=api.ingest_limits)
+        answer = automl.predict(session, user, body, limits=api.ingest_limits,
+                                explain=body.explain)
     return success(**views.prediction(answer, with_probabilities=body.return_probabilities))
 
 
@@ -34,8 +42,14 @@ def get_model_validation_metric(body: ModelRequest, api: ApiDep) -> dict:
 
 
 @router.post("/get_feature_importance", responses=ok(responses.FeatureImportanceResponse))
-def get_feature_importance(body: ModelRequest, api: ApiDep) -> dict:
+def get_feature_importance(body: FeatureImportanceRequest, api: ApiDep) -> dict:
     with api.session(body) as (session, user):
+        if body.importance_type == "permutation":
+            result = automl.permutation_importance(session, user, body, body.validation_dataset)
+            return success(**views.permutation_importance(result))
+        if body.importance_type != "gain":
+            raise BadRequest("importance_type must be 'gain' or 'permutation'; got "
+                             f"{body.importance_type!r}")
         model = automl.get_model(session, user, body.project_name, body.collection_name,
                                  body.model_name)
         return success(feature_importance=model.feature_importance or [])

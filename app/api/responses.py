@@ -184,6 +184,34 @@ class JobListResponse(Success):
                                                "status view")
 
 
+class ClassExplanation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    label: Label
+    base_value: float = Field(description="This class's margin before any feature")
+    contributions: list[list[float]] = Field(
+        description="One list per row, one number per feature (in `features` order): its "
+                    "share of this class's margin")
+
+
+class Explanations(BaseModel):
+    """Each row's raw score = base value + the sum of its contributions (docs/compatibility.md:
+    the raw score of a blend is the weighted sum of its members' raw scores)."""
+
+    model_config = ConfigDict(extra="forbid")
+    raw_score: Literal["log_odds", "margin", "value"] = Field(
+        description="What the contributions add up to: log_odds of positive_class (binary), "
+                    "per-class margins whose softmax is a single model's probabilities "
+                    "(multiclass), or the predicted value (regression)")
+    features: list[str] = Field(description="The input features the model uses, in the order "
+                                            "of each row's contributions")
+    base_value: float = Conditional("Binary and regression: the raw score before any feature")
+    contributions: list[list[float]] = Conditional(
+        "Binary and regression: one list per row, one number per feature")
+    positive_class: Label = Conditional("Binary: the class whose log-odds are explained")
+    classes: list[ClassExplanation] = Conditional(
+        "Multiclass: per class, its base value and each row's contributions to its margin")
+
+
 class PredictionResponse(Success):
     num_samples: Annotated[int, Field(ge=0)] = Field(
         description="How many rows had a label and were scored; 0 when none had one")
@@ -200,6 +228,9 @@ class PredictionResponse(Success):
     probabilities: list[list[float]] = Conditional(
         "Extension; with return_probabilities on a classification: one list per row, one "
         "probability per class")
+    explanations: Explanations = Conditional(
+        "Extension; with explain: per row, each feature's contribution to the model's raw "
+        "score, and the base value; base value + contributions = the raw score")
 
 
 class ValidationMetricResponse(Success):
@@ -212,8 +243,12 @@ class Importance(BaseModel):
     model_config = ConfigDict(extra="forbid")
     feature: str = Field(description="A feature: a column name, an attribute, or f0, f1, ... "
                                      "for unnamed vector components")
-    importance: Annotated[float, Field(ge=0, le=1)] = Field(
-        description="Its share of the gain; all sum to 1")
+    importance: float = Field(
+        description="gain: its share of the gain, 0 to 1, all sum to 1; permutation: the mean "
+                    "worsening of the selection metric when it is shuffled (0 or below: the "
+                    "model does not need it)")
+    std: Annotated[float, Field(ge=0)] = Conditional(
+        "Extension; permutation: the standard deviation of the worsening over the shuffles")
 
 
 class FeatureImportanceResponse(Success):
@@ -221,6 +256,14 @@ class FeatureImportanceResponse(Success):
 
     feature_importance: list[Importance] = Field(
         description="The features the model uses, most important first")
+    importance_type: Literal["gain", "permutation"] = Conditional(
+        "Extension; permutation only: the importance_type asked for")
+    metric: str = Conditional("Extension; permutation only: the metric that is worsened (the "
+                              "model's selection metric)")
+    num_rows: Annotated[int, Field(ge=1)] = Conditional(
+        "Extension; permutation only: the labelled rows used (a seeded sample of at most 5,000)")
+    n_repeats: Annotated[int, Field(ge=1)] = Conditional(
+        "Extension; permutation only: the shuffles per feature")
 
 
 TrainingMode = Annotated[Literal["high_speed", "balanced", "high_accuracy", "auto"], Field(

@@ -364,6 +364,17 @@ class ModelRequest(CollectionRequest):
     model_name: ModelName = Field(description=f"The model: {NAME_RULE}")
 
 
+class FeatureImportanceRequest(ModelRequest):
+    importance_type: Annotated[str, WithJsonSchema(_string(enum=["gain", "permutation"]))] = (
+        Field("gain", description="Extension: gain (each feature's share of the trees' gain, "
+                                  "the default) or permutation (how much the model's selection "
+                                  "metric worsens when the feature is shuffled, on "
+                                  "validation_dataset's rows)"))
+    validation_dataset: OptionalContainerName = Field(
+        None, description="Extension, with importance_type permutation: a dataset of the same "
+                          "project, with the label, whose rows the model was not trained on")
+
+
 class TrainRequest(ModelRequest):
     training_mode: Annotated[str, WithJsonSchema(_string(enum=TRAINING_MODES))] = Field(
         "balanced", description="high_speed, balanced, high_accuracy, or auto (balanced)")
@@ -408,3 +419,7 @@ class PredictRequest(ModelRequest):
     id_column: IdColumn = Field(None, description=ID_COLUMN)
     return_probabilities: bool = Field(
         False, description="Classification: add classes and per-class probabilities")
+    explain: bool = Field(
+        False, description="Extension: add explanations, each row's per-feature contributions "
+                           "to the model's raw score and the base value (at most 1,000 rows a "
+                           "request; not for stacked high_accuracy models)")

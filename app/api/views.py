@@ -5,6 +5,7 @@ document are extensions, marked as such in app/api/responses.py."""
 
 from datetime import UTC, datetime
 
+from app.automl.explain import Explanation, PermutationResult
 from app.db.models import Collection, Job, Model
 from app.services.automl import Prediction
 from app.services.jobs import JobPage, JobStatus
@@ -85,7 +86,36 @@ def prediction(answer: Prediction, *, with_probabilities: bool) -> dict:
     if with_probabilities and answer.classes is not None and result.probabilities is not None:
         view["classes"] = answer.classes
         view["probabilities"] = result.probabilities.tolist()
+    if answer.explanation is not None:
+        view["explanations"] = explanations(answer.explanation, answer.classes)
     return view
+
+
+def explanations(e: Explanation, classes: list | None) -> dict:
+    """Binary and regression: one list of contributions per row; multiclass: per class."""
+    view: dict = {"raw_score": e.space, "features": e.features}
+    if e.space == "margin" and classes is not None:
+        view["classes"] = [
+            {"label": label, "base_value": e.base_value[k],
+             "contributions": e.contributions[:, k, :].tolist()}
+            for k, label in enumerate(classes)]
+        return view
+    view["base_value"] = e.base_value
+    view["contributions"] = e.contributions.tolist()
+    if e.space == "log_odds" and classes is not None:
+        view["positive_class"] = classes[1]
+    return view
+
+
+def permutation_importance(result: PermutationResult) -> dict:
+    return {
+        "feature_importance": [{"feature": r.feature, "importance": r.importance, "std": r.std}
+                               for r in result.importances],
+        "importance_type": "permutation",
+        "metric": result.metric,
+        "num_rows": result.num_rows,
+        "n_repeats": result.n_repeats,
+    }
 
 
 def _model_time(moment: datetime | None) -> str | None:

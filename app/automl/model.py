@@ -171,6 +171,37 @@ class FittedModel:
         order = np.argsort(-values, kind="stable")[:MAX_IMPORTANCE_ENTRIES]
         return [{"feature": names[j], "importance": float(values[j])} for j in order]
 
+    def predict_encoded(self, M) -> np.ndarray:
+        """What `_raw` gives, from an already encoded matrix (`encoder.transform`'s output):
+        probabilities (n, n_classes) or values (n,). Permutation importance shuffles encoded
+        columns and predicts many times from them."""
+        if M.shape[0] == 0:
+            return np.zeros((0, len(self.classes_))) if self.classes_ else np.zeros(0)
+        first = {i: self.members[i].predict(M) for i, m in enumerate(self.members)
+                 if m.weight > 0 and not m.stacked}
+        Z = None
+        if any(m.stacked and m.weight > 0 for m in self.members):
+            for i in self.stack_inputs:
+                if i not in first:
+                    first[i] = self.members[i].predict(M)
+            Z = stack_features(M, [first[i] for i in self.stack_inputs])
+        out = None
+        for i, member in enumerate(self.members):
+            if member.weight <= 0:
+                continue
+            pred = member.predict(Z) if member.stacked else first[i]
+            out = member.weight * pred if out is None else out + member.weight * pred
+        return out
+
+    def explain(self, X: Features):
+        """Per-row contributions of the input features to the raw score, plus the base
+        value (app/automl/explain.py says what the raw score of a blend is). Raises
+        explain.ExplainRefused for a stacked ensemble or too many rows."""
+        from .explain import explain
+
+        return explain(self, X)
+
+
     def to_bytes(self) -> bytes:
         files: dict[str, bytes] = {}
         members = []

@@ -5,6 +5,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.automl.explain import ExplainRefused, Explanation, PermutationResult
+from app.automl.explain import check_explainable as _check_explainable
+from app.automl.explain import permutation_importance as _permutation_importance
 from app.automl.model import PredictionResult
 from app.db.models import Collection, Job, Model, User
 from app.errors import BadRequest, Conflict, NotFound
@@ -137,10 +140,13 @@ class Prediction:
 
     result: PredictionResult
     classes: list | None
+    explanation: Explanation | None = None  # with explain: true
 
 
 def predict(session: Session, user: User, body: PredictionRequest, *,
-            limits: IngestLimits) -> Prediction:
+            limits: IngestLimits, explain: bool = False) -> Prediction:
+    """`explain`: add each row's feature contributions to the raw score
+    (app/automl/explain.py); refused for stacked ensembles (409) and past its row cap (400)."""
     model = get_model(session, user, body.project_name, body.collection_name, body.model_name)
     if body.prediction_dataset:
         source = get_collection(session, user, body.project_name, body.prediction_dataset)
@@ -155,7 +161,49 @@ def predict(session: Session, user: User, body: PredictionRequest, *,
     features, truth = prediction_features(
         table, model.feature_layout, model.categorical_features, model.label_attribute)
     classes = fitted.classes_ if model.task_type == "classification" else None
-    return Prediction(result=fitted.evaluate(features, truth), classes=classes)
+    if not explain:
+        return Prediction(result=fitted.evaluate(features, truth), classes=classes)
+    try:
+        _check_explainable(fitted, features.n_rows)
+        explanation = fitted.explain(features)
+    except ExplainRefused as err:
+        raise (BadRequest if err.too_large else Conflict)(str(err)) from err
+    return Prediction(result=fitted.evaluate(features, truth), classes=classes,
+                      explanation=explanation)
+
+
+def permutation_importance(session: Session, user: User, body: ModelRef,
+                           dataset: str | None) -> PermutationResult:
+    """Permutation importance on `dataset`'s labelled rows, which must be held out: the
+    training dataset is refused, since shuffling a feature on rows the model was fitted on
+    measures what it memorised (app/automl/explain.py)."""
+    model = get_model(session, user, body.project_name, body.collection_name, body.model_name)
+    if not dataset:
+        raise BadRequest(
+            "importance_type 'permutation' needs held-out labelled rows: give "
+            "validation_dataset, a dataset of this project with the label attribute "
+            f"'{model.label_attribute}' whose rows the model was not trained on (such as the "
+            "validation_dataset given to train_automl_model)")
+    source = get_collection(session, user, body.project_name, dataset)
+    if source.id == model.collection_id:
+        raise BadRequest(
+            f"'{source.name}' is the dataset model '{model.name}' was trained on; permutation "
+            "importance on training rows measures what the model memorised. Give a held-out "
+            "dataset as validation_dataset")
+    table = read_collection(session, source)
+    if table.n == 0:
+        raise BadRequest(f"validation dataset '{source.name}' has no data")
+    fitted = model_cache.get(session, model)
+    features, truth = prediction_features(
+        table, model.feature_layout, model.categorical_features, model.label_attribute)
+    if truth is None:
+        raise BadRequest(f"validation dataset '{source.name}' has no label attribute "
+                         f"'{model.label_attribute}'")
+    try:
+        return _permutation_importance(fitted, features, fitted.labels.encode_truth(truth))
+    except ValueError as err:
+        raise BadRequest(f"validation dataset '{source.name}': {err} (label attribute "
+                         f"'{model.label_attribute}')") from err
 
 
 def list_models(session: Session, user: User, project_name: str,

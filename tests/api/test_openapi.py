@@ -111,7 +111,9 @@ EXTENSION_FIELDS = {
     "JobStatusResponse": {"job_id", "job_type", "progress", "current_step", "leaderboard",
                   "num_training_samples", "num_inserted", "num_deleted", "num_labelled",
                   "project_name", "collection_name"},
-    "PredictionResponse": {"classes", "probabilities"},
+    "PredictionResponse": {"classes", "probabilities", "explanations"},
+    "FeatureImportanceResponse": {"importance_type", "metric", "num_rows", "n_repeats"},
+    "Importance": {"std"},
 }
 
 

@@ -142,6 +142,16 @@ class FittedCatBoost:
         out[: min(n_features, len(gain))] = gain[:n_features]
         return out
 
+    def contributions(self, X) -> np.ndarray:
+        """Exact SHAP values of the raw score (CatBoost's ShapValues): (n, n_cols + 1), or
+        (n, n_classes, n_cols + 1) for multiclass; the last entry is the base value. A row's
+        entries sum to its raw score (binary: the log-odds of class 1)."""
+        values = self.model.get_feature_importance(
+            data=_pool(X, None, self.categorical), type="ShapValues",
+            thread_count=self.threads)
+        return np.asarray(values, dtype=np.float64)
+
+
     def to_artifact(self) -> tuple[dict, dict[str, bytes]]:
         meta = {"family": self.family, "task": self.task, "n_classes": self.n_classes,
                 "categorical": list(self.categorical)}

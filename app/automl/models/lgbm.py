@@ -186,6 +186,25 @@ class FittedLGBM:
         gain = self.booster.feature_importance("gain", iteration=self.num_iteration)
         return np.asarray(gain, dtype=np.float64)[:n_features]
 
+    def contributions(self, X) -> np.ndarray:
+        """Tree SHAP values of the raw score (LightGBM's `pred_contrib`): (n, n_cols + 1), or
+        (n, n_classes, n_cols + 1) for multiclass; the last entry is the base value. A row's
+        entries sum to its raw score (binary: the log-odds of class 1)."""
+        n_cols = X.shape[1]
+        out = self.booster.predict(X, pred_contrib=True, num_iteration=self.num_iteration,
+                                   num_threads=self.threads)
+        if isinstance(out, list):  # sparse multiclass input: one sparse matrix per class
+            out = np.stack([np.asarray(part.toarray()) for part in out], axis=1)
+        elif hasattr(out, "toarray"):
+            out = out.toarray()
+        out = np.asarray(out, dtype=np.float64)
+        if self.task == "classification" and self.n_classes > 2:
+            out = out.reshape(out.shape[0], self.n_classes, n_cols + 1)
+        if self.averaged:  # random-forest mode: the trees' contributions are averaged too
+            out = out / self.num_iteration
+        return out
+
+
     def to_artifact(self) -> tuple[dict, dict[str, bytes]]:
         text = self.booster.model_to_string(num_iteration=self.num_iteration)
         meta = {"family": self.family, "task": self.task, "n_classes": self.n_classes}

@@ -195,6 +195,36 @@ class FittedLinear:
             start += len(levels)
         return gain
 
+    def contributions(self, X) -> np.ndarray:
+        """Exact terms of the raw score per encoded input column: coefficient x scaled value
+        (a numeric column; dense input is centred, so 0 is the training mean) or the sum of
+        its one-hot terms (a categorical attribute); the last entry is the intercept.
+        (n, n_cols + 1) for regression and binary (the log-odds of class 1), else
+        (n, n_classes, n_cols + 1) (the logits). A member fitted on rows that missed a
+        class has no finite raw score for it: ValueError."""
+        n_cols = X.shape[1]
+        if self.n_classes and self.present != list(range(self.n_classes)):
+            raise ValueError("a linear member was fitted on rows that lacked some classes, so "
+                             "its raw score for them is not finite")
+        coef, intercept = self.coef, self.intercept
+        if self.n_classes == 2:  # log-odds of class 1: the difference of the two logits
+            coef = coef[1:] - coef[:1]
+            intercept = intercept[1:] - intercept[:1]
+        Z = self.prep.transform(X)
+        # Which encoded input column each of Z's columns belongs to.
+        owner = list(self.prep.numeric)
+        for j, levels in zip(self.prep.categorical, self.prep.levels, strict=True):
+            owner.extend([j] * len(levels))
+        fold = sp.csr_matrix(
+            (np.ones(len(owner)), (np.arange(len(owner)), owner)), shape=(len(owner), n_cols))
+        out = np.empty((Z.shape[0], len(coef), n_cols + 1))
+        for k in range(len(coef)):
+            terms = Z.multiply(coef[k]) if sp.issparse(Z) else Z * coef[k]
+            out[:, k, :n_cols] = (sp.csr_matrix(terms) @ fold).toarray()
+            out[:, k, n_cols] = intercept[k]
+        return out if self.n_classes > 2 else out[:, 0, :]
+
+
     def to_artifact(self) -> tuple[dict, dict[str, bytes]]:
         payload = {
             "prep": self.prep.to_dict(),
