@@ -19,21 +19,23 @@ Outputs: classification ``label`` [n] (int64, double or string, as the classes a
 ``probabilities`` double [n, n_classes] in the model's class order (`automl.classes`);
 regression ``value`` double [n].
 
-What is exact: the encoding and the linear members are computed in double, as the server
-does. Tree members run in ONNX's float trees (LightGBM through onnxmltools, CatBoost through
-its own exporter), their raw scores summed in float32: probabilities agree with the server
-to about 1e-7, values to float32's relative precision (about 1e-7 of the raw score). CatBoost
-itself reads features as float32, so its splits are the same; a LightGBM split compares in
-float32 where LightGBM compares in double, which can only differ for a value within float32
-rounding of a threshold.
+Precision: everything is computed in double, as on the server. The encoding, the linear
+members and the blend are the server's operations in the same order; LightGBM's trees are
+read from `Booster.dump_model()` (double thresholds and leaf values, LightGBM's missing-value
+and categorical rules) into an ai.onnx.ml TreeEnsemble (opset 5), so LightGBM and linear
+members agree with the server to rounding (1e-15 measured). CatBoost's trees come from its own
+ONNX exporter, fed the float32-rounded features CatBoost itself reads; that exporter stores
+leaf values as float32, so CatBoost members agree to about 1e-8 (probabilities 3e-9, values
+of size 10 within 1e-7 measured).
 
 Refused (`NotExportable`, naming the member and why): stacked members (they need the first
 level's predictions as features, which this graph does not build), CatBoost members trained
-with categorical features (CatBoost's ONNX export has no categorical features), members
-whose converter fails, and models wider than MAX_NUMERIC_COLUMNS numeric columns.
+with categorical features (CatBoost's ONNX export has no categorical features), LightGBM
+linear trees or zero-as-missing splits, and models wider than MAX_NUMERIC_COLUMNS numeric
+columns.
 
-The onnx and onnxmltools packages are imported only here, lazily: without them `to_onnx`
-raises `OnnxUnavailable`, whose message says to install the `onnx` extra.
+The onnx package is imported only here, lazily: without it `to_onnx` raises
+`OnnxUnavailable`, whose message says to install the `onnx` extra.
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ import numpy as np
 from .model import FittedModel, Member
 
 OPSET = 15
-ML_OPSET = 3
+ML_OPSET = 5  # TreeEnsemble with double thresholds and leaf values
 # The numeric input is one dense tensor: wide sparse models (up to 2**24 columns) are refused.
 MAX_NUMERIC_COLUMNS = 65_536
 INSTALL_HINT = "pip install 'automl-server[onnx]'"
@@ -116,6 +118,193 @@ def to_onnx(model: FittedModel) -> bytes:
     return _Exporter(model).build().SerializeToString()
 
 
+class _Unsupported(Exception):
+    """A tree the converter cannot express exactly."""
+
+
+# ai.onnx.ml TreeEnsemble (opset 5) node modes.
+_LEQ, _MEMBER = 0, 6
+
+
+def _lightgbm_trees(trees: list[dict], n_targets: int, numpy_helper) -> dict:
+    """Attributes of an ai.onnx.ml TreeEnsemble (opset 5: double thresholds and leaf values)
+    that sums LightGBM's trees (`Booster.dump_model()["tree_info"]`) as LightGBM's
+    predictor does. A numerical split: `x <= threshold` goes left; NaN goes the default way
+    (missing type NaN), or counts as 0 (missing type None). A categorical split: the listed
+    categories go left; NaN and negative codes go right. Tree i adds to class i % n_targets.
+    """
+    nodes: dict[str, list] = {k: [] for k in (
+        "nodes_featureids", "nodes_splits", "nodes_modes", "nodes_truenodeids",
+        "nodes_trueleafs", "nodes_falsenodeids", "nodes_falseleafs",
+        "nodes_missing_value_tracks_true")}
+    membership: list[float] = []
+    roots: list[int] = []
+    leaf_targets: list[int] = []
+    leaf_weights: list[float] = []
+
+    def leaf(value: float, target: int) -> int:
+        leaf_targets.append(target)
+        leaf_weights.append(float(value))
+        return len(leaf_weights) - 1
+
+    def interior() -> int:
+        for values in nodes.values():
+            values.append(None)
+        return len(nodes["nodes_featureids"]) - 1
+
+    def child(node: dict, target: int) -> tuple[int, int]:
+        if "leaf_value" in node:
+            return leaf(node["leaf_value"], target), 1
+        return walk(node, target), 0
+
+    def walk(node: dict, target: int) -> int:
+        if "leaf_coeff" in node:
+            raise _Unsupported("uses linear trees, which the ONNX export does not convert")
+        at = interior()
+        kind = node["decision_type"]
+        missing = node.get("missing_type", "None")
+        if kind == "<=":
+            threshold = float(node["threshold"])
+            if missing == "NaN":
+                left_missing = bool(node["default_left"])
+            elif missing == "None":  # NaN is read as 0
+                left_missing = 0.0 <= threshold
+            else:
+                raise _Unsupported(
+                    f"treats {missing} as missing in a split, which the ONNX export does not "
+                    "convert"
+                )
+            nodes["nodes_modes"][at] = _LEQ
+            nodes["nodes_splits"][at] = threshold
+        elif kind == "==":
+            categories = [float(int(c)) for c in str(node["threshold"]).split("||")]
+            membership.extend(categories + [np.nan])  # NaN ends a node's set
+            left_missing = False
+            nodes["nodes_modes"][at] = _MEMBER
+            nodes["nodes_splits"][at] = 0.0
+        else:
+            raise _Unsupported(f"has a split of type {kind!r}, which the ONNX export does not "
+                               "convert")
+        nodes["nodes_featureids"][at] = int(node["split_feature"])
+        nodes["nodes_missing_value_tracks_true"][at] = int(left_missing)
+        true_id, true_leaf = child(node["left_child"], target)
+        false_id, false_leaf = child(node["right_child"], target)
+        nodes["nodes_truenodeids"][at], nodes["nodes_trueleafs"][at] = true_id, true_leaf
+        nodes["nodes_falsenodeids"][at], nodes["nodes_falseleafs"][at] = false_id, false_leaf
+        return at
+
+    for i, tree in enumerate(trees):
+        structure = tree["tree_structure"]
+        target = i % n_targets
+        if "leaf_value" in structure:  # a single leaf: a split whose both ways lead to it
+            at = interior()
+            only = leaf(structure["leaf_value"], target)
+            for key, value in (("nodes_featureids", 0), ("nodes_splits", 0.0),
+                               ("nodes_modes", _LEQ), ("nodes_truenodeids", only),
+                               ("nodes_trueleafs", 1), ("nodes_falsenodeids", only),
+                               ("nodes_falseleafs", 1), ("nodes_missing_value_tracks_true", 0)):
+                nodes[key][at] = value
+            roots.append(at)
+        else:
+            roots.append(walk(structure, target))
+    attrs: dict = {k: v for k, v in nodes.items() if k not in ("nodes_splits", "nodes_modes")}
+    attrs["nodes_splits"] = numpy_helper.from_array(np.asarray(nodes["nodes_splits"], float))
+    attrs["nodes_modes"] = numpy_helper.from_array(np.asarray(nodes["nodes_modes"], np.uint8))
+    if membership:
+        attrs["membership_values"] = numpy_helper.from_array(np.asarray(membership, float))
+    attrs.update(
+        tree_roots=roots,
+        leaf_targetids=leaf_targets,
+        leaf_weights=numpy_helper.from_array(np.asarray(leaf_weights, dtype=np.float64)),
+        n_targets=n_targets,
+        aggregate_function=1,  # SUM
+        post_transform=0,  # NONE
+    )
+    return attrs
+
+
+_MODES = {"BRANCH_LEQ": 0, "BRANCH_LT": 1, "BRANCH_GTE": 2, "BRANCH_GT": 3, "BRANCH_EQ": 4,
+          "BRANCH_NEQ": 5}
+
+
+def _legacy_trees(attrs: dict, n_targets: int, numpy_helper) -> tuple[dict, list[float]]:
+    """An ai.onnx.ml TreeEnsembleClassifier/Regressor's attributes (opset 1-3) as those of
+    one TreeEnsemble (opset 5) without post-transform, and its base values. A leaf of the old
+    form may add to several targets; the new form's leaf adds to one, so each tree is copied
+    once per target its leaves add to."""
+    prefix = "class_" if "class_ids" in attrs else "target_"
+    by_tree: dict[int, dict[int, int]] = {}  # tree -> node id -> position
+    for k, (tree, node) in enumerate(zip(attrs["nodes_treeids"], attrs["nodes_nodeids"],
+                                         strict=True)):
+        by_tree.setdefault(tree, {})[node] = k
+    weights: dict[tuple[int, int], dict[int, float]] = {}  # (tree, target) -> node -> weight
+    for tree, node, target, weight in zip(attrs[prefix + "treeids"], attrs[prefix + "nodeids"],
+                                          attrs[prefix + "ids"], attrs[prefix + "weights"],
+                                          strict=True):
+        leaf = weights.setdefault((tree, target), {})
+        leaf[node] = leaf.get(node, 0.0) + float(weight)
+    modes = [m.decode() if isinstance(m, bytes) else m for m in attrs["nodes_modes"]]
+    out: dict[str, list] = {k: [] for k in (
+        "nodes_featureids", "nodes_splits", "nodes_modes", "nodes_truenodeids",
+        "nodes_trueleafs", "nodes_falsenodeids", "nodes_falseleafs",
+        "nodes_missing_value_tracks_true")}
+    roots: list[int] = []
+    leaf_targets: list[int] = []
+    leaf_weights: list[float] = []
+
+    def add_node(feature, split, mode, missing) -> int:
+        for key, value in (("nodes_featureids", feature), ("nodes_splits", split),
+                           ("nodes_modes", mode), ("nodes_missing_value_tracks_true", missing)):
+            out[key].append(value)
+        for key in ("nodes_truenodeids", "nodes_trueleafs", "nodes_falsenodeids",
+                    "nodes_falseleafs"):
+            out[key].append(0)
+        return len(out["nodes_featureids"]) - 1
+
+    def add_leaf(weight: float, target: int) -> int:
+        leaf_targets.append(target)
+        leaf_weights.append(weight)
+        return len(leaf_weights) - 1
+
+    for (tree, target), leaves in sorted(weights.items()):
+        positions = by_tree[tree]
+
+        def build(node: int, tree=tree, target=target, leaves=leaves, positions=positions):
+            k = positions[node]
+            if modes[k] == "LEAF":
+                return add_leaf(leaves.get(node, 0.0), target), 1
+            if modes[k] not in _MODES:
+                raise _Unsupported(f"has a split of mode {modes[k]}, which is not converted")
+            at = add_node(int(attrs["nodes_featureids"][k]), float(attrs["nodes_values"][k]),
+                          _MODES[modes[k]], int(attrs["nodes_missing_value_tracks_true"][k]))
+            true_id, true_leaf = build(int(attrs["nodes_truenodeids"][k]))
+            false_id, false_leaf = build(int(attrs["nodes_falsenodeids"][k]))
+            out["nodes_truenodeids"][at], out["nodes_trueleafs"][at] = true_id, true_leaf
+            out["nodes_falsenodeids"][at], out["nodes_falseleafs"][at] = false_id, false_leaf
+            return at, 0
+
+        root, is_leaf = build(0)
+        if is_leaf:  # a single leaf: a split whose both ways lead to it
+            at = add_node(0, 0.0, 0, 0)
+            out["nodes_truenodeids"][at] = out["nodes_falsenodeids"][at] = root
+            out["nodes_trueleafs"][at] = out["nodes_falseleafs"][at] = 1
+            root = at
+        roots.append(root)
+    ensemble: dict = {k: v for k, v in out.items() if k not in ("nodes_splits", "nodes_modes")}
+    ensemble.update(
+        nodes_splits=numpy_helper.from_array(np.asarray(out["nodes_splits"], dtype=np.float64)),
+        nodes_modes=numpy_helper.from_array(np.asarray(out["nodes_modes"], dtype=np.uint8)),
+        tree_roots=roots,
+        leaf_targetids=leaf_targets,
+        leaf_weights=numpy_helper.from_array(np.asarray(leaf_weights, dtype=np.float64)),
+        n_targets=n_targets,
+        aggregate_function=1,
+        post_transform=0,
+    )
+    base = [float(v) for v in attrs.get("base_values", [])] or [0.0] * n_targets
+    return ensemble, base
+
+
 class _Graph:
     """Nodes and constants of the graph being built, with unique tensor names."""
 
@@ -151,18 +340,6 @@ class _Graph:
     def to_float(self, name: str) -> str:
         return self.op("Cast", [name], to=self.TensorProto.FLOAT)
 
-    def inline(self, sub, input_name: str, prefix: str) -> list[str]:
-        """Copy the graph of ModelProto `sub` in, its (single) input fed `input_name`; its
-        output names, prefixed."""
-        from onnx import compose
-
-        sub = compose.add_prefix(sub, prefix)
-        graph = sub.graph
-        self.nodes.append(self.helper.make_node("Identity", [input_name], [graph.input[0].name]))
-        self.nodes.extend(graph.node)
-        self.initializers.extend(graph.initializer)
-        return [output.name for output in graph.output]
-
 
 class _Exporter:
     def __init__(self, model: FittedModel):
@@ -171,6 +348,7 @@ class _Exporter:
         self.g = _Graph()
         self.inputs: list = []
         self.input_names: list[str] = []
+        self._rounded: str | None = None
 
     # -- encoding -------------------------------------------------------------------------
     def _numeric_input_name(self) -> str:
@@ -194,7 +372,6 @@ class _Exporter:
             if enc.kept_numeric_:
                 kept = g.const(np.asarray(enc.kept_numeric_, dtype=np.int64), "kept")
                 parts.append(g.op("Gather", [x, kept], axis=1))
-        axes = g.const(np.array([1], dtype=np.int64), "axes")
         for attribute in enc.kept_categorical_:
             self.inputs.append(helper.make_tensor_value_info(attribute, TP.STRING, ["n"]))
             self.input_names.append(attribute)
@@ -208,19 +385,22 @@ class _Exporter:
                 values_floats=[float(v) for v in values],
                 default_float=float("nan"),
             )
+            axes = g.const(np.array([1], dtype=np.int64), "axes")
             parts.append(g.op("Unsqueeze", [g.to_double(codes), axes]))
         if len(parts) == 1:
             return parts[0]
         return g.op("Concat", parts, axis=1)
 
     # -- members --------------------------------------------------------------------------
-    def component(self, member: Member, component, M: str, M32: str, index: str) -> str:
+    def component(self, member: Member, component, M: str) -> str:
         family = component.family
         if family == "linear":
             return self.linear(component, M)
         if family == "lgbm":
-            return self.lgbm(member, component, M32, index)
-        return self.catboost(member, component, M32, index)
+            return self.lgbm(member, component, M)
+        if self._rounded is None:  # CatBoost reads its features as float32
+            self._rounded = self.g.to_double(self.g.to_float(M))
+        return self.catboost(member, component, self._rounded)
 
     def linear(self, fitted, M: str) -> str:
         g, prep = self.g, fitted.prep
@@ -254,60 +434,18 @@ class _Exporter:
         place[np.arange(len(fitted.present)), fitted.present] = 1.0
         return g.op("MatMul", [out, g.const(place, "place")])
 
-    def lgbm(self, member: Member, fitted, M32: str, index: str) -> str:
-        """Raw scores from onnxmltools' tree ensemble (rebuilt as a regressor without its
-        post-transform), then LightGBM's averaging and sigmoid / softmax in double."""
-        import lightgbm as lgb
-
-        try:
-            from onnxmltools import convert_lightgbm
-            from onnxmltools.convert.common.data_types import FloatTensorType
-        except ImportError as exc:
-            raise OnnxUnavailable("onnxmltools") from exc
+    def lgbm(self, member: Member, fitted, M: str) -> str:
+        """LightGBM's trees as one ai.onnx.ml TreeEnsemble in double (`_lightgbm_trees`), then
+        its averaging (random-forest mode) and sigmoid / softmax, in double."""
         g = self.g
-        booster = lgb.Booster(
-            model_str=fitted.booster.model_to_string(num_iteration=fitted.num_iteration)
-        )
-        width = booster.num_feature()
-        try:
-            sub = convert_lightgbm(
-                booster,
-                initial_types=[("input", FloatTensorType([None, width]))],
-                zipmap=False,
-                target_opset=OPSET,
-            )
-        except Exception as exc:  # the converter's own words say what it could not do
-            reason = f"could not be converted by onnxmltools: {exc}"
-            raise NotExportable(member.name, reason) from exc
-        trees = [n for n in sub.graph.node if n.op_type.startswith("TreeEnsemble")]
-        if len(trees) != 1:
-            raise NotExportable(member.name, "converted to an unexpected ONNX graph")
-        attrs = {a.name: g.helper.get_attribute_value(a) for a in trees[0].attribute}
+        booster = fitted.booster
+        dump = booster.dump_model(num_iteration=fitted.num_iteration)
         n_targets = fitted.n_classes if fitted.n_classes > 2 else 1
-        if trees[0].op_type == "TreeEnsembleClassifier":
-            leaf = {
-                "target_ids": attrs["class_ids"],
-                "target_nodeids": attrs["class_nodeids"],
-                "target_treeids": attrs["class_treeids"],
-                "target_weights": attrs["class_weights"],
-            }
-        else:
-            leaf = {k: attrs[k] for k in ("target_ids", "target_nodeids", "target_treeids",
-                                          "target_weights")}
-        if attrs.get("base_values") and any(v != 0 for v in attrs["base_values"]):
-            raise NotExportable(member.name, "converted with base values, which is unexpected")
-        nodes = {k: v for k, v in attrs.items() if k.startswith("nodes_")}
-        raw = g.op(
-            "TreeEnsembleRegressor",
-            [M32],
-            domain="ai.onnx.ml",
-            n_targets=n_targets,
-            aggregate_function="SUM",
-            post_transform="NONE",
-            **nodes,
-            **leaf,
-        )
-        raw = g.to_double(raw)
+        try:
+            attrs = _lightgbm_trees(dump["tree_info"], n_targets, g.numpy_helper)
+        except _Unsupported as exc:
+            raise NotExportable(member.name, str(exc)) from exc
+        raw = g.op("TreeEnsemble", [M], domain="ai.onnx.ml", **attrs)
         if fitted.averaged:  # random-forest mode: the mean of the trees
             raw = g.op("Div", [raw, g.const(np.array(float(fitted.num_iteration)))])
         if fitted.task == "regression":
@@ -318,7 +456,10 @@ class _Exporter:
             return g.op("Concat", [g.op("Sub", [one, p]), p], axis=1)
         return g.op("Softmax", [raw], axis=1)
 
-    def catboost(self, member: Member, fitted, M32: str, index: str) -> str:
+    def catboost(self, member: Member, fitted, rounded: str) -> str:
+        """CatBoost's own ONNX export, its trees rebuilt as one double TreeEnsemble
+        (`_legacy_trees`) fed the float32-rounded features CatBoost reads; the sigmoid /
+        softmax in double."""
         import onnx
 
         g = self.g
@@ -330,37 +471,39 @@ class _Exporter:
                 reason = f"could not be exported by CatBoost: {exc}"
                 raise NotExportable(member.name, reason) from exc
             sub = onnx.load(path)
-        graph = sub.graph
-        # Drop the ZipMap (a list of dicts): keep the probability tensor.
-        zipmaps = [n for n in graph.node if n.op_type == "ZipMap"]
-        if zipmaps:
-            tensor = zipmaps[0].input[0]
-            kept = [n for n in graph.node if n.op_type != "ZipMap"]
-            del graph.node[:]
-            graph.node.extend(kept)
-            del graph.output[:]
-            graph.output.extend(
-                [g.helper.make_tensor_value_info(tensor, g.TensorProto.FLOAT, None)]
-            )
-            if fitted.n_classes and len(fitted.model.classes_) != fitted.n_classes:
-                raise NotExportable(member.name, "was trained on fewer classes than the model has")
-        outputs = g.inline(sub, M32, f"{index}_")
-        out = g.to_double(outputs[-1])
+        trees = [n for n in sub.graph.node if n.op_type.startswith("TreeEnsemble")]
+        if len(trees) != 1:
+            raise NotExportable(member.name, "was exported by CatBoost as an unexpected graph")
+        attrs = {a.name: g.helper.get_attribute_value(a) for a in trees[0].attribute}
+        transform = attrs.get("post_transform", b"NONE")
+        transform = transform.decode() if isinstance(transform, bytes) else transform
+        n_targets = len(attrs.get("classlabels_int64s", [])) or int(attrs.get("n_targets", 1))
+        if fitted.n_classes and n_targets != fitted.n_classes:
+            raise NotExportable(member.name, "was trained on fewer classes than the model has")
+        ensemble, base = _legacy_trees(attrs, n_targets, g.numpy_helper)
+        raw = g.op("TreeEnsemble", [rounded], domain="ai.onnx.ml", **ensemble)
+        if any(base):
+            raw = g.op("Add", [raw, g.const(np.asarray(base, dtype=np.float64))])
         if fitted.task == "regression":
-            return g.op("Reshape", [out, g.const(np.array([-1], dtype=np.int64))])
-        return out
+            if transform != "NONE":
+                raise NotExportable(member.name, f"has an unexpected output transform {transform}")
+            return g.op("Reshape", [raw, g.const(np.array([-1], dtype=np.int64))])
+        if transform == "LOGISTIC" and n_targets == 2:  # each class's score through a sigmoid
+            return g.op("Sigmoid", [raw])
+        if transform == "SOFTMAX":
+            return g.op("Softmax", [raw], axis=1)
+        raise NotExportable(member.name, f"has an unexpected output transform {transform}")
 
     # -- the whole model ------------------------------------------------------------------
     def build(self):
         g, helper, TP = self.g, self.g.helper, self.g.TensorProto
         model = self.model
         M = self.encode()
-        M32 = g.to_float(M)
         out = None
-        for m, member in enumerate(_used_members(model)):
+        for member in _used_members(model):
             pred = None
-            for c, component in enumerate(member.components):
-                p = self.component(member, component, M, M32, f"m{m}c{c}")
+            for component in member.components:
+                p = self.component(member, component, M)
                 pred = p if pred is None else g.op("Add", [pred, p])
             if len(member.components) > 1:
                 pred = g.op("Div", [pred, g.const(np.array(float(len(member.components))))])
@@ -372,7 +515,14 @@ class _Exporter:
         else:
             classes = model.classes_
             g.nodes.append(helper.make_node("Identity", [out], ["probabilities"]))
-            best = g.op("ArgMax", [out], axis=1, keepdims=0)
+            threshold = getattr(model, "threshold", None)
+            if threshold is not None and len(classes) == 2:
+                # A tuned decision threshold: class 1 when its probability is above it.
+                second = g.op("Gather", [out, g.const(np.array(1, dtype=np.int64))], axis=1)
+                above = g.op("Greater", [second, g.const(np.array(float(threshold)))])
+                best = g.op("Cast", [above], to=TP.INT64)
+            else:
+                best = g.op("ArgMax", [out], axis=1, keepdims=0)
             if all(isinstance(k, int) for k in classes):
                 table, label_type = np.asarray(classes, dtype=np.int64), TP.INT64
             elif all(isinstance(k, int | float) for k in classes):
@@ -412,6 +562,7 @@ class _Exporter:
             "automl.numeric_features": json.dumps(enc.numeric_names_),
             "automl.categorical_features": json.dumps(list(enc.kept_categorical_)),
             "automl.task": model.task,
+            "automl.decision_threshold": json.dumps(getattr(model, "threshold", None)),
             "automl.classes": json.dumps(model.classes_),
             "automl.outputs": json.dumps(
                 ["value"] if model.task == "regression" else ["label", "probabilities"]

@@ -84,17 +84,24 @@ def _run(model: FittedModel, X: Features) -> dict:
     return {o.name: v for o, v in zip(session.get_outputs(), outputs, strict=True)}
 
 
+def _tolerance(model: FittedModel) -> float:
+    """LightGBM, linear members and the blend are computed in double as on the server;
+    CatBoost's exporter stores its leaf values as float32."""
+    families = {c.family for m in model.members if m.weight > 0 for c in m.components}
+    return 1e-6 if "catboost" in families else 1e-12
+
+
 def assert_same_as_server(model: FittedModel, X: Features):
     out = _run(model, X)
+    tolerance = _tolerance(model)
     if model.task == "regression":
         expected = np.asarray(model.predict(X))
         assert out["value"].shape == expected.shape
-        # Tree scores are float32 sums: 1e-5 absolute on values of size ~10.
-        np.testing.assert_allclose(out["value"], expected, rtol=1e-6, atol=1e-5)
+        np.testing.assert_allclose(out["value"], expected, rtol=tolerance, atol=tolerance)
         return
     proba = model.predict_proba(X)
     assert out["probabilities"].shape == proba.shape
-    np.testing.assert_allclose(out["probabilities"], proba, rtol=0, atol=1e-5)
+    np.testing.assert_allclose(out["probabilities"], proba, rtol=0, atol=tolerance)
     assert out["label"].tolist() == model.predict(X)
 
 
@@ -102,6 +109,32 @@ def assert_same_as_server(model: FittedModel, X: Features):
 def test_lightgbm_with_categorical_codes_and_missing_values(kind, task):
     model = _model(kind, task, [(LGBMLearner("lgbm", SMALL_LGBM, 60, None), 1.0, 1)])
     assert_same_as_server(model, _test_rows(kind))
+
+
+@pytest.mark.parametrize("kind,task", TASKS)
+def test_lightgbm_splits_compare_in_double_as_lightgbm_does(kind, task):
+    """Values at a split threshold and one double step either side take LightGBM's branch
+    (float32 trees would send some of them the other way)."""
+    model = _model(kind, task, [(LGBMLearner("lgbm", SMALL_LGBM, 60, None), 1.0, 1)])
+    booster = model.members[0].components[0].booster
+    thresholds = []
+
+    def walk(node):
+        if "split_feature" in node and node["decision_type"] == "<=":
+            thresholds.append((node["split_feature"], float(node["threshold"])))
+            walk(node["left_child"])
+            walk(node["right_child"])
+
+    for tree in booster.dump_model()["tree_info"]:
+        walk(tree["tree_structure"])
+    numeric = [(j, t) for j, t in thresholds if j < 6]  # encoded numeric columns are x0..x5
+    assert numeric
+    X = _test_rows(kind)
+    rows = min(len(numeric), X.n_rows // 3)
+    for r, (j, t) in enumerate(numeric[:rows]):
+        for k, value in enumerate((t, np.nextafter(t, np.inf), np.nextafter(t, -np.inf))):
+            X.numeric[3 * r + k, j] = value
+    assert_same_as_server(model, X)
 
 
 @pytest.mark.parametrize("kind,task", TASKS)
@@ -174,6 +207,18 @@ def test_string_labels_and_metadata_name_the_inputs_in_order():
     out = _run(model, X := _test_rows("binary"))
     assert set(out["label"].tolist()) <= {"no", "yes"}
     assert out["label"].tolist() == model.predict(X)
+
+
+def test_a_tuned_decision_threshold_decides_the_label():
+    model = _model("binary", "classification", [(LinearLearner("linear"), 1.0, 1)])
+    if not hasattr(model, "decide"):
+        pytest.skip("this engine has no decision threshold")
+    X = _test_rows("binary")
+    model.threshold = float(np.median(model.predict_proba(X)[:, 1]))
+    if model.decide(model.predict_proba(X)).tolist() == model.predict_proba(X).argmax(1).tolist():
+        pytest.fail("the threshold should change some labels")
+    assert _metadata(to_onnx(model))["automl.decision_threshold"] == repr(model.threshold)
+    assert_same_as_server(model, X)
 
 
 def test_float32_models_round_inputs_as_the_server_does():
