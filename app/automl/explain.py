@@ -137,7 +137,8 @@ class PermutationResult:
     importances: list[PermutationImportance]
 
 
-def permutation_importance(model, X: Features, truth: np.ndarray) -> PermutationResult:
+def permutation_importance(model, X: Features, truth: np.ndarray,
+                           metric: str | None = None) -> PermutationResult:
     """How much the model's selection metric worsens when one feature's values are shuffled
     among held-out rows (scikit-learn's permutation_importance, on the encoded columns, which
     are one per input feature): mean and standard deviation over PERMUTATION_REPEATS seeded
@@ -145,7 +146,9 @@ def permutation_importance(model, X: Features, truth: np.ndarray) -> Permutation
     PERMUTATION_FEATURES features of largest gain; most important first.
 
     `truth`: the rows' labels as the model's codes (`labels.encode_truth`); unlabelled rows
-    (NaN, or a negative class code) are left out. ValueError when no row is labelled."""
+    (NaN, or a negative class code) are left out. `metric`: the model's eval_metric, when it
+    was trained for one (None: the default selection metric, AUC / log loss / MSE).
+    ValueError when no row is labelled."""
     truth = np.asarray(truth)
     if model.task == "regression":
         labelled = np.flatnonzero(~np.isnan(truth.astype(np.float64)))
@@ -162,7 +165,6 @@ def permutation_importance(model, X: Features, truth: np.ndarray) -> Permutation
     y = truth[labelled]
     if model.task == "classification":
         y = y.astype(np.int64)
-    metric = getattr(model, "eval_metric", None)  # chosen at training, when it was
     scorer = (selection_scorer(model.task, len(model.classes_), metric) if metric
               else selection_scorer(model.task, len(model.classes_)))
     baseline = scorer(y, model.predict_encoded(M))

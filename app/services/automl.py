@@ -200,7 +200,9 @@ def permutation_importance(session: Session, user: User, body: ModelRef,
         raise BadRequest(f"validation dataset '{source.name}' has no label attribute "
                          f"'{model.label_attribute}'")
     try:
-        return _permutation_importance(fitted, features, fitted.labels.encode_truth(truth))
+        # The metric the model was selected by, once models keep an eval_metric.
+        return _permutation_importance(fitted, features, fitted.labels.encode_truth(truth),
+                                       getattr(model, "eval_metric", None))
     except ValueError as err:
         raise BadRequest(f"validation dataset '{source.name}': {err} (label attribute "
                          f"'{model.label_attribute}')") from err
