@@ -182,3 +182,14 @@ def test_permutation_importance_needs_labelled_rows():
     X, _ = make_data("binary", n=20, seed=5)
     with pytest.raises(ValueError, match="no labelled rows"):
         permutation_importance(model, X, model.labels.encode_truth([None] * 20))
+
+
+@pytest.mark.parametrize("task", ["multiclass", "regression"])
+def test_a_trained_ensemble_is_explained_exactly(task):
+    """The model `train` returns (its members, bags and weights as chosen)."""
+    from app.automl import train
+
+    X, y = make_data(task, n=200)
+    kind = "regression" if task == "regression" else "classification"
+    model = train(X, y, task=kind, mode="balanced", time_budget=5).model
+    check_sums(model, make_data(task, n=30, seed=6)[0])
