@@ -17,6 +17,7 @@ COPY pyproject.toml README.md ./
 COPY app ./app
 COPY workers ./workers
 COPY migrations ./migrations
+COPY runtime ./runtime
 RUN /opt/venv/bin/pip install ".[production]"
 
 # ---- runtime stage: the virtualenv and the one shared library LightGBM needs -----------------

@@ -7,6 +7,7 @@ from app.api.responses import ok
 from app.api.routing import OrjsonRoute
 from app.api.schemas import (
     CollectionRequest,
+    DownloadModelRequest,
     FeatureImportanceRequest,
     ModelRequest,
     PredictRequest,
@@ -41,6 +42,14 @@ def get_model_validation_metric(body: ModelRequest, api: ApiDep) -> dict:
         return success(validation_metric=model.validation_metric)
 
 
+@router.post("/get_model_leaderboard", responses=ok(responses.LeaderboardResponse))
+def get_model_leaderboard(body: ModelRequest, api: ApiDep) -> dict:
+    with api.session(body) as (session, user):
+        model = automl.get_model(session, user, body.project_name, body.collection_name,
+                                 body.model_name)
+        return success(leaderboard=model.leaderboard or [])
+
+
 @router.post("/get_feature_importance", responses=ok(responses.FeatureImportanceResponse))
 def get_feature_importance(body: FeatureImportanceRequest, api: ApiDep) -> dict:
     with api.session(body) as (session, user):
@@ -61,6 +70,13 @@ def list_automl_model_infos(body: CollectionRequest, api: ApiDep) -> dict:
         models = automl.list_models(session, user, body.project_name, body.collection_name)
         return success(model_infos=views.model_infos(
             models, infos_format=api.settings.model_infos_format))
+
+
+@router.post("/download_automl_model", responses=ok(responses.DownloadModelResponse))
+def download_automl_model(body: DownloadModelRequest, api: ApiDep) -> dict:
+    with api.session(body) as (session, user):
+        download = automl.download_model(session, user, body)
+    return success(**views.model_download(download))
 
 
 @router.post("/delete_automl_model", responses=ok(responses.OkResponse))

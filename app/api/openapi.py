@@ -52,8 +52,10 @@ STATUSES: dict[str, tuple[int, ...]] = {
     "/api/automl_predict": _FOUND_OR_CONFLICT,
     "/api/get_model_validation_metric": _FOUND_OR_CONFLICT,
     "/api/get_feature_importance": _FOUND_OR_CONFLICT,
+    "/api/get_model_leaderboard": _FOUND_OR_CONFLICT,
     "/api/list_automl_model_infos": _FOUND,
     "/api/delete_automl_model": _FOUND,
+    "/api/download_automl_model": _FOUND_OR_CONFLICT,  # a model training or failed: 409
     "/health": (413, 500),
 }
 """The failure statuses of each operation. An operation missing here is documented with every

@@ -110,7 +110,10 @@ class LeaderboardEntry(BaseModel):
     model_config = ConfigDict(extra="forbid")
     model: str = Field(description="The candidate (or ensemble(...) of several)")
     score: float = Field(description="Its out-of-fold selection score")
-    metric: Literal["auc", "log_loss", "mse"] = Field(description="What score measures")
+    metric: Literal["accuracy", "balanced_accuracy", "f1", "log_loss", "auc", "pr_auc", "rmse",
+                    "mse", "mae", "r2", "mape"] = Field(
+        description="What score measures: the training's eval_metric (default auc for binary, "
+                    "log_loss for multiclass, mse for regression)")
     fit_seconds: Annotated[float, Field(ge=0)] = Field(description="Time spent fitting it")
     predict_seconds_per_row: Annotated[float, Field(ge=0)] = Conditional(
         "Seconds it took per row to predict its out-of-fold rows (an ensemble: the sum of "
@@ -233,6 +236,14 @@ class PredictionResponse(Success):
         "score, and the base value; base value + contributions = the raw score")
 
 
+class LeaderboardResponse(Success):
+    """Extension: the whole endpoint (get_model_leaderboard)."""
+
+    leaderboard: list[LeaderboardEntry] = Field(
+        description="Every candidate the training evaluated (and the ensemble, if one was "
+                    "chosen), best first by the training's eval_metric")
+
+
 class ValidationMetricResponse(Success):
     validation_metric: Metric = Field(
         description="Out of fold, or on validation_dataset: an object of metrics for a "
@@ -301,3 +312,62 @@ def ok(model: type[Success], description: str = "Success") -> dict[int | str, di
     """The `responses` of a route decorator declaring its success answer (documentation only:
     the route's return value is not validated against it)."""
     return {200: {"model": model, "description": description}}
+
+
+class MemberSummary(BaseModel):
+    """Extension: one member of the model's weighted ensemble."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(description="Extension: the candidate's name, as on the leaderboard")
+    family: str | None = Field(description="Extension: lgbm, catboost or linear")
+    weight: float = Field(description="Extension: its weight in the blend (0: it only feeds "
+                                      "the stacked members)")
+    stacked: bool = Field(description="Extension: true for a second-level member, which also "
+                                      "sees the first level's predictions")
+
+
+class CategoricalSummary(BaseModel):
+    """Extension: a categorical input feature and the levels the model knows."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(description="Extension: the attribute's name")
+    levels: list[str] = Field(description="Extension: its known values, as text, most "
+                                          "frequent first; other values count as missing")
+
+
+class ModelManifest(BaseModel):
+    """Extension: what the downloaded model reads and is made of."""
+
+    model_config = ConfigDict(extra="forbid")
+    format: Literal["zip", "onnx"] = Field(description="Extension: the format of model_data")
+    format_version: int = Field(description="Extension: the artifact format version")
+    task: Literal["classification", "regression"] = Field(description="Extension: the task")
+    label: str = Field(description="Extension: the label attribute it was trained to predict")
+    numeric_features: list[str] | None = Field(
+        description="Extension: the numeric input columns' names, in order; null for a model "
+                    "trained on unnamed vectors (see n_numeric)")
+    n_numeric: Annotated[int, Field(ge=0)] = Field(
+        description="Extension: how many numeric input columns the model reads")
+    categorical_features: list[CategoricalSummary] = Field(
+        description="Extension: the categorical input features with their levels")
+    classes: list[Label] = Conditional(
+        "Extension, classification: the classes, in the order of predict_proba's columns")
+    decision_threshold: float = Conditional(
+        "Extension, a binary classifier tuned for a threshold metric: the second class is "
+        "predicted when its probability is above this")
+    members: list[MemberSummary] = Field(description="Extension: the ensemble's members")
+    onnx_inputs: list[str] = Conditional(
+        "Extension, format onnx: the graph's input names in order: features (double "
+        "[n, n_numeric], the numeric_features in order; numeric_features when an attribute is "
+        "called features), then one string tensor [n] per categorical feature")
+
+
+class DownloadModelResponse(Success):
+    """Extension: the whole endpoint (download_automl_model)."""
+
+    model_data: str = Field(description="Extension: the model file, base64 (format zip: load "
+                                        "it with automl_runtime.load; format onnx: an ONNX "
+                                        "model for onnxruntime)")
+    format_version: int = Field(description="Extension: the artifact format version; a runtime "
+                                            "refuses versions newer than it knows")
+    manifest: ModelManifest = Field(description="Extension: what the model reads and is made of")

@@ -3,11 +3,12 @@
 Times are VecML's "2025/01/15 14:30:25" in the server's local time; fields VecML does not
 document are extensions, marked as such in app/api/responses.py."""
 
+import base64
 from datetime import UTC, datetime
 
 from app.automl.explain import Explanation, PermutationResult
 from app.db.models import Collection, Job, Model
-from app.services.automl import Prediction
+from app.services.automl import ModelDownload, Prediction
 from app.services.jobs import JobPage, JobStatus
 
 MODEL_INFO_KEYS = ("model_name", "task_type", "training_mode", "label_attribute", "create_time")
@@ -116,6 +117,12 @@ def permutation_importance(result: PermutationResult) -> dict:
         "num_rows": result.num_rows,
         "n_repeats": result.n_repeats,
     }
+
+
+def model_download(download: ModelDownload) -> dict:
+    """download_automl_model's fields: the file in base64, its version and manifest."""
+    return {"model_data": base64.b64encode(download.data).decode("ascii"),
+            "format_version": download.format_version, "manifest": download.manifest}
 
 
 def _model_time(moment: datetime | None) -> str | None:

@@ -3,6 +3,8 @@
 LightGBM models are stored as LightGBM model text, CatBoost models in CatBoost's own binary
 format, linear models as JSON coefficients;
 nothing is pickled. The zip is byte-for-byte reproducible (fixed timestamps, sorted entries).
+Writing is here; the format's name, version and reader (`unpack`) are the scoring code's
+(`automl_runtime.artifact`), so the server and the standalone runtime read alike.
 """
 
 from __future__ import annotations
@@ -11,13 +13,17 @@ import io
 import zipfile
 
 import orjson
+from automl_runtime.artifact import FORMAT, READABLE, VERSION, UnsupportedArtifact
+from automl_runtime.artifact import read as unpack
 
-FORMAT = "automl-model"
-# 2 added stacked members (older readers would ignore them and predict wrongly); 3 leaves out
-# the names of unnamed columns (`numeric_names` null, the width in `n_numeric`), which older
-# readers cannot load. 1 and 2 still load.
-VERSION = 3
-READABLE = (1, 2, 3)
+__all__ = ["FORMAT", "READABLE", "VERSION", "UnsupportedArtifact", "pack", "unpack"]
+
+# Versions: see automl_runtime/artifact.py (a new version is declared there, with its reader).
+# Optional manifest key, no version bump (absent means what every reader already does):
+# "decision_threshold" (a binary classifier tuned for accuracy, balanced_accuracy or f1):
+# predict the second class of "classes" when its probability is > the threshold, else the
+# first; absent: argmax. Probabilities are not changed by it. Every reader that predicts
+# labels must apply it (automl_runtime.pipeline.Pipeline.decide, which the server runs too).
 _EPOCH = (1980, 1, 1, 0, 0, 0)
 # zlib's fastest level: a 26-class LightGBM of 8.8 MB text deflates in 0.06 s to 3.6 MB, against
 # 0.32 s and 3.2 MB at the default level 6 (about 5 % of letter's whole high_speed job, request
@@ -35,20 +41,3 @@ def pack(manifest: dict, files: dict[str, bytes]) -> bytes:
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, entries[name], compresslevel=COMPRESS_LEVEL)
     return buffer.getvalue()
-
-
-def unpack(data: bytes) -> tuple[dict, dict[str, bytes]]:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            files = {name: archive.read(name) for name in archive.namelist()}
-    except zipfile.BadZipFile as exc:
-        raise ValueError("not a model artifact (bad zip)") from exc
-    if "manifest.json" not in files:
-        raise ValueError("not a model artifact (no manifest.json)")
-    manifest = orjson.loads(files.pop("manifest.json"))
-    if manifest.get("format") != FORMAT or manifest.get("version") not in READABLE:
-        raise ValueError(
-            f"unsupported model artifact {manifest.get('format')!r} "
-            f"version {manifest.get('version')!r}"
-        )
-    return manifest, files

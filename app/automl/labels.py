@@ -6,6 +6,7 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
+from automl_runtime.pipeline import Labels
 
 from .columns import factorize
 from .errors import LimitExceeded, TrainingError
@@ -64,16 +65,14 @@ def _string_label(value) -> str:
     return str(value)
 
 
-class LabelCodec:
+class LabelCodec(Labels):
     """Learns the label space at fit time.
 
     Classification labels are numbers when every label parses as a number (int when
     integral, else float), otherwise strings; `classes_` is sorted and label k of the
-    model is `classes_[k]`. Regression labels must all be finite numbers.
+    model is `classes_[k]`. Regression labels must all be finite numbers. Decoding and
+    reading back (`decode`, `from_manifest`) are the scoring code's (`automl_runtime`).
     """
-
-    def __init__(self, task: str):
-        self.task = task
 
     def fit_encode(
         self, y: Sequence, max_classes: int = MAX_CLASSES, limit_name: str = ""
@@ -151,20 +150,5 @@ class LabelCodec:
             return _python_number(number) if number is not None else _string_label(value)
         return _string_label(value)
 
-    def decode(self, codes: np.ndarray) -> list:
-        if len(codes) < 16:
-            return [self.classes_[int(k)] for k in codes]
-        classes = np.empty(len(self.classes_), dtype=object)
-        classes[:] = self.classes_
-        return classes[np.asarray(codes, dtype=np.int64)].tolist()
-
     def to_manifest(self) -> dict:
         return {"task": self.task, "classes": self.classes_, "numeric": self.numeric_}
-
-    @classmethod
-    def from_manifest(cls, manifest: dict) -> LabelCodec:
-        codec = cls(manifest["task"])
-        codec.classes_ = list(manifest["classes"])
-        codec.numeric_ = bool(manifest["numeric"])
-        codec._index = {label: k for k, label in enumerate(codec.classes_)}
-        return codec

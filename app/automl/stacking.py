@@ -10,29 +10,13 @@ their refits (as scikit-learn's stacking does). Stacking needs k-fold CV, not a 
 
 from __future__ import annotations
 
-import numpy as np
-import scipy.sparse as sp
+from automl_runtime.pipeline import prediction_columns, stack_features
+
+__all__ = [
+    "STACK_INPUTS", "prediction_columns", "stack_features", "stack_input_count", "stack_width"]
 
 # At most this many first-level members feed the stack (fewer with many classes).
 STACK_INPUTS = 8
-
-
-def prediction_columns(pred: np.ndarray) -> np.ndarray:
-    """Columns a first-level prediction adds: the value (regression), the positive class's
-    probability (binary; the other is redundant) or every class's probability."""
-    if pred.ndim == 1:
-        return pred[:, None]
-    if pred.shape[1] == 2:
-        return pred[:, 1:]
-    return pred
-
-
-def stack_features(M, preds: list[np.ndarray]):
-    """The encoded features with the prediction columns appended (sparse stays sparse)."""
-    extra = np.hstack([prediction_columns(p) for p in preds]).astype(np.float64)
-    if sp.issparse(M):
-        return sp.hstack([M, sp.csr_matrix(extra)], format="csr")
-    return np.hstack([np.asarray(M, dtype=np.float64), extra])
 
 
 def stack_input_count(n_classes: int) -> int:

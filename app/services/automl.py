@@ -2,14 +2,17 @@
 
 from dataclasses import dataclass
 
+from automl_runtime.artifact import describe as _describe_artifact
+from automl_runtime.artifact import read as _read_artifact
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.automl.explain import ExplainRefused, Explanation, PermutationResult
 from app.automl.explain import check_explainable as _check_explainable
 from app.automl.explain import permutation_importance as _permutation_importance
+from app.automl.metrics import metrics_for
 from app.automl.model import PredictionResult
-from app.db.models import Collection, Job, Model, User
+from app.db.models import Collection, Job, Model, ModelArtifact, User
 from app.errors import BadRequest, Conflict, NotFound
 from app.ingest import Columns, IngestError, ParseOptions, decode_file, parse_file
 from app.jobs.data_job import ingest_error
@@ -19,11 +22,39 @@ from app.services.collections import get_collection
 from app.services.data import FILE_FORMATS, IngestLimits, check_file_format
 from app.services.model_cache import model_cache
 from app.services.names import check_attribute_name, check_name
-from app.services.requests import ModelRef, PredictionRequest, TrainingRequest
+from app.services.requests import DownloadRequest, ModelRef, PredictionRequest, TrainingRequest
 from app.storage.collections import read_collection
 
 TRAINING_MODES = ("high_speed", "balanced", "high_accuracy", "auto")
 TASK_TYPES = ("classification", "regression")
+CLASS_WEIGHTS = ("balanced",)
+
+
+def _training_options(body: TrainingRequest, categorical: list[str]) -> dict:
+    """eval_metric, weight_attribute and class_weight, checked against the task (400s that
+    say what fits); absent ones are None (the defaults: AUC / log loss / MSE, no weights)."""
+    metric = getattr(body, "eval_metric", None)
+    weight = getattr(body, "weight_attribute", None)
+    class_weight = getattr(body, "class_weight", None)
+    allowed = metrics_for(body.task_type)
+    if metric is not None and metric not in allowed:
+        raise BadRequest(f"eval_metric {metric!r} does not fit a {body.task_type}; use one of "
+                         f"{', '.join(allowed)}")
+    if class_weight is not None:
+        if class_weight not in CLASS_WEIGHTS:
+            raise BadRequest(f"class_weight must be 'balanced' or left out; got {class_weight!r}")
+        if body.task_type != "classification":
+            raise BadRequest("class_weight is for classification; leave it out of a regression")
+    if weight is not None:
+        check_attribute_name("weight_attribute", weight)
+        if weight == body.label_attribute:
+            raise BadRequest(f"'{weight}' is the label; weight_attribute must be another "
+                             "numeric attribute")
+        if weight in categorical:
+            raise BadRequest(f"'{weight}' is a categorical feature; weight_attribute must be a "
+                             "numeric attribute that is not a feature (leave it out of "
+                             "categorical_features)")
+    return {"eval_metric": metric, "weight_attribute": weight, "class_weight": class_weight}
 
 
 def _pending_data_jobs(session: Session, collection: Collection) -> bool:
@@ -53,11 +84,13 @@ def start_training(session: Session, user: User, body: TrainingRequest, *,
         categorical = list(dict.fromkeys(name for r in requested for name in r or []))
     if body.label_attribute in categorical:
         raise BadRequest(f"'{body.label_attribute}' is the label; it cannot also be a feature")
+    options = _training_options(body, categorical)
     known = set(collection.attribute_names or []) | set(collection.feature_names or [])
     if not _pending_data_jobs(session, collection):
         if collection.num_vectors == 0:
             raise BadRequest(f"collection '{collection.name}' has no data; add data first")
-        for name in [body.label_attribute, *categorical]:
+        weight = [options["weight_attribute"]] if options["weight_attribute"] else []
+        for name in [body.label_attribute, *categorical, *weight]:
             if name not in known:
                 raise BadRequest(f"attribute '{name}' is not in collection '{collection.name}'; "
                                  f"it has {sorted(known) or 'no attributes'}")
@@ -83,6 +116,7 @@ def start_training(session: Session, user: User, body: TrainingRequest, *,
         "training_mode": body.training_mode, "label_attribute": body.label_attribute,
         "categorical_features": categorical, "validation_collection_id": validation_id,
         "time_budget": body.time_budget, "seed": body.seed, "limits": limits or {},
+        **options,
     }
     details = {"task_type": body.task_type, "model_name": body.model_name,
                "label_attribute": body.label_attribute}
@@ -215,6 +249,61 @@ def list_models(session: Session, user: User, project_name: str,
     return list(session.scalars(
         select(Model).where(Model.collection_id == collection.id, Model.status == "ready")
         .order_by(Model.id)))
+
+
+MODEL_FORMATS = ("zip", "onnx")
+
+
+@dataclass(frozen=True)
+class ModelDownload:
+    """A model taken out: the file's bytes, the artifact format version and what the model
+    reads and is made of (`automl_runtime.artifact.describe`, plus the label's name)."""
+
+    data: bytes
+    format_version: int
+    manifest: dict
+
+
+def download_model(session: Session, user: User, body: DownloadRequest) -> ModelDownload:
+    """The model as a file of `body.format`: zip, the artifact itself (what automl_runtime
+    loads)."""
+    if body.format not in MODEL_FORMATS:
+        raise BadRequest(f"format must be one of {', '.join(MODEL_FORMATS)}; "
+                         f"got {body.format!r}")
+    model = get_model(session, user, body.project_name, body.collection_name, body.model_name)
+    stored = session.get(ModelArtifact, model.id)
+    if stored is None:
+        raise NotFound(f"Model '{model.name}' has no stored artifact")
+    manifest, _ = _read_artifact(stored.data)
+    summary = {**_describe_artifact(manifest), "label": model.label_attribute}
+    return _export(body.format, model, bytes(stored.data), manifest, summary)
+
+
+def _export(file_format: str, model: Model, artifact: bytes, manifest: dict,
+            summary: dict) -> ModelDownload:
+    """The one place a download format is chosen: one branch per format."""
+    if file_format == "zip":
+        return ModelDownload(artifact, int(manifest["version"]), {"format": "zip", **summary})
+    if file_format == "onnx":
+        return _export_onnx(artifact, int(manifest["version"]), summary)
+    raise BadRequest(f"format must be one of {', '.join(MODEL_FORMATS)}; got {file_format!r}")
+
+
+def _export_onnx(artifact: bytes, format_version: int, summary: dict) -> ModelDownload:
+    """One ONNX graph giving automl_predict's answers (app/automl/onnx_export.py); a model it
+    cannot express exactly, or a server without the onnx extra, is a 400 saying why."""
+    from app.automl.model import FittedModel
+    from app.automl.onnx_export import NotExportable, OnnxUnavailable, input_names, to_onnx
+
+    fitted = FittedModel.from_bytes(artifact)
+    try:
+        data = to_onnx(fitted)
+    except NotExportable as err:
+        raise BadRequest(f"cannot export this model to ONNX: {err}") from err
+    except OnnxUnavailable as err:
+        raise BadRequest(str(err)) from err
+    return ModelDownload(data, format_version, {"format": "onnx", **summary,
+                                                "onnx_inputs": input_names(fitted)})
 
 
 def delete_model(session: Session, user: User, body: ModelRef) -> None:

@@ -12,6 +12,10 @@ class ModelRef(Protocol):
     model_name: str
 
 
+class DownloadRequest(ModelRef, Protocol):
+    format: str
+
+
 class TrainingRequest(ModelRef, Protocol):
     training_mode: str
     task_type: str
@@ -21,6 +25,10 @@ class TrainingRequest(ModelRef, Protocol):
     validation_dataset: str | None
     time_budget: float | None
     seed: int | None
+    # Extensions (issue 13); callers without them (the dashboard's form) give None.
+    eval_metric: str | None
+    weight_attribute: str | None
+    class_weight: str | None
 
 
 class FileReading(Protocol):

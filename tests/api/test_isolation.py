@@ -23,6 +23,7 @@ def test_two_keys_cannot_see_each_other(client, project):
         ("delete_collection", {"collection_name": "c"}),
         ("list_automl_model_infos", {"collection_name": "c"}),
         ("get_model_validation_metric", {"collection_name": "c", "model_name": "m"}),
+        ("download_automl_model", {"collection_name": "c", "model_name": "m"}),
         ("delete_automl_model", {"collection_name": "c", "model_name": "m"}),
         ("automl_predict", {"collection_name": "c", "model_name": "m",
                             "prediction_dataset": "c"}),

@@ -27,7 +27,8 @@ GENERIC = ({"$ref": "#/components/schemas/Success"},
 NOT_FOUND_IMPOSSIBLE = {"/api/create_project", "/api/get_project_list", "/health"}
 CONFLICTS = {"/api/create_project", "/api/init", "/api/upload", "/api/upload_automl_X",
              "/api/cancel_job", "/api/train_automl_model", "/api/automl_predict",
-             "/api/get_model_validation_metric", "/api/get_feature_importance"}
+             "/api/get_model_validation_metric", "/api/get_feature_importance",
+             "/api/get_model_leaderboard", "/api/download_automl_model"}
 
 
 @pytest.fixture(scope="module")
@@ -106,6 +107,7 @@ def success_schema(document, path: str) -> dict:
 
 
 EXTENSION_ENDPOINTS = {"/api/get_collection_info", "/api/cancel_job", "/api/list_jobs",
+                       "/api/download_automl_model", "/api/get_model_leaderboard",
                        "/health"}
 EXTENSION_FIELDS = {
     "JobStatusResponse": {"job_id", "job_type", "progress", "current_step", "leaderboard",
@@ -114,6 +116,7 @@ EXTENSION_FIELDS = {
     "PredictionResponse": {"classes", "probabilities", "explanations"},
     "FeatureImportanceResponse": {"importance_type", "metric", "num_rows", "n_repeats"},
     "Importance": {"std"},
+    "DownloadModelResponse": {"model_data", "format_version", "manifest"},
 }
 
 
@@ -390,6 +393,10 @@ def test_real_answers_match_the_declared_success_schemas(tmp_path):
         assert isinstance(c.ok("get_model_validation_metric", **model)["validation_metric"],
                           dict)
         c.ok("get_feature_importance", **model)
+        assert c.ok("get_model_leaderboard", **model)["leaderboard"]
+        assert c.ok("download_automl_model", **model)["manifest"]["classes"]
+        assert "classes" not in c.ok("download_automl_model", **where,
+                                     model_name="reg")["manifest"]
         assert c.ok("list_automl_model_infos", **where)["model_infos"][0][0] == "clf"
 
         runner.hold = True

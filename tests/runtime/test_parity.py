@@ -1,0 +1,121 @@
+"""automl_runtime scores every model family, blends and stacks exactly as the server does.
+
+Each model is saved as the server saves it (`FittedModel.to_bytes`), scored by the server's
+FittedModel (what automl_predict runs) and by automl_runtime in a process that never imports
+the server, on rows with unseen and missing categories and missing numbers."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from app.automl import FittedModel, portfolio, train
+from app.automl.features import FeatureEncoder, Features
+from app.automl.labels import LabelCodec
+from app.automl.model import Member
+from app.automl.models import CatBoostLearner, FitContext, LGBMLearner, LinearLearner
+from tests.automl.helpers import make_data
+
+from .support import SERVER_MODULES, score_elsewhere
+
+FAMILIES = {
+    "lgbm": LGBMLearner("lgbm", {"num_leaves": 15, "learning_rate": 0.1}, max_rounds=60,
+                        early_stopping=None),
+    "catboost": CatBoostLearner("catboost", {"depth": 4}, max_rounds=60, early_stopping=None),
+    "linear": LinearLearner(),
+}
+
+
+def fit(task: str, X: Features, y, families: dict[str, float]) -> FittedModel:
+    """A model of the given families and weights, fitted on all rows."""
+    encoder = FeatureEncoder()
+    M = encoder.fit_transform(X)
+    labels = LabelCodec("regression" if task == "regression" else "classification")
+    codes = labels.fit_encode(y)
+    ctx = FitContext(labels.task, len(labels.classes_), tuple(encoder.categorical_indices_),
+                     seed=0, threads=1)
+    members = [Member(name, weight, [FAMILIES[name].fit(ctx, M, codes)])
+               for name, weight in families.items()]
+    return FittedModel(encoder, labels, members)
+
+
+def hostile_rows(task: str, n: int = 120, seed: int = 5):
+    """Rows to score, as the server gets them and as a DataFrame: unseen ("Z") and missing
+    categories, missing numbers, columns in another order, and the label column (ignored)."""
+    X, y = make_data(task, n=n, seed=seed)
+    numeric = np.array(X.numeric, dtype=np.float64)
+    numeric[::7, 1] = np.nan
+    colors = list(X.categorical["color"])
+    for i in range(0, n, 5):
+        colors[i] = "Z"
+    for i in range(2, n, 9):
+        colors[i] = None
+    features = Features(numeric, X.numeric_names, {"color": colors})
+    frame = pd.DataFrame(numeric, columns=X.numeric_names)
+    frame.insert(0, "color", colors)
+    frame["label"] = y
+    return features, frame[["label", "color", *reversed(X.numeric_names)]]
+
+
+def assert_same(model: FittedModel, tmp_path, task: str):
+    features, frame = hostile_rows(task)
+    artifact = model.to_bytes()
+    server = FittedModel.from_bytes(artifact)
+    out = score_elsewhere(artifact, frame, tmp_path)
+    assert out["modules"] == [], f"the runtime imported {out['modules']}"
+    expected = server.predict(features)
+    if task == "regression":
+        np.testing.assert_allclose(out["predict"].to_numpy(), expected, rtol=0, atol=1e-12)
+        assert out["proba"] is None
+    else:
+        assert out["predict"].tolist() == expected
+        assert out["classes"] == server.classes_
+        assert list(out["proba"].columns) == server.classes_
+        np.testing.assert_allclose(out["proba"].to_numpy(), server.predict_proba(features),
+                                   rtol=0, atol=1e-12)
+    assert out["predict"].index.tolist() == frame.index.tolist()
+    return out
+
+
+@pytest.mark.parametrize("family", ["lgbm", "catboost", "linear"])
+@pytest.mark.parametrize("task", ["binary", "multiclass", "regression"])
+def test_each_family_scores_the_same(family, task, tmp_path):
+    X, y = make_data(task, n=300, seed=1)
+    model = fit(task, X, y, {family: 1.0})
+    out = assert_same(model, tmp_path, task)
+    assert out["describe"]["members"] == [
+        {"name": family, "family": family, "weight": 1.0, "stacked": False}]
+    assert out["features"] == [*X.numeric_names, "color"]
+
+
+def test_a_weighted_blend_of_families_scores_the_same(tmp_path):
+    X, y = make_data("multiclass", n=300, seed=2)
+    model = fit("multiclass", X, y, {"lgbm": 0.5, "catboost": 0.3, "linear": 0.2})
+    assert_same(model, tmp_path, "multiclass")
+
+
+def test_a_stacked_high_accuracy_ensemble_scores_the_same(tmp_path, monkeypatch):
+    """(The data and trials of tests/automl/test_stacking.py, where a stack is chosen.)"""
+    monkeypatch.setattr(portfolio, "HIGH_ACCURACY_TRIALS", 8)
+    task = "binary"
+    X, y = make_data(task, n=300, seed=23)
+    model = train(X, y, task="classification", mode="high_accuracy").model
+    assert any(m.stacked and m.weight > 0 for m in model.members)
+    assert any(len(model.members[i].components) > 1 for i in model.stack_inputs)  # bags
+    out = assert_same(model, tmp_path, task)
+    assert any(m["stacked"] for m in out["describe"]["members"])
+
+
+def test_a_decision_threshold_is_applied(tmp_path):
+    """A binary model tuned for a threshold metric predicts by its stored threshold."""
+    X, y = make_data("binary", n=300, seed=3)
+    model = fit("binary", X, y, {"lgbm": 1.0})
+    features, _ = hostile_rows("binary")
+    proba = model.predict_proba(features)[:, 1]
+    model.threshold = float(np.quantile(proba, 0.8))  # far from 0.5: labels change
+    assert sum(model.predict(features)[i] != ["no", "yes"][int(p > 0.5)]
+               for i, p in enumerate(proba)) > 0
+    assert_same(model, tmp_path, "binary")
+
+
+def test_server_modules_are_known_to_the_check():
+    assert {"app", "fastapi", "sqlalchemy"} <= SERVER_MODULES
