@@ -17,8 +17,13 @@ one-hot terms of an attribute summed; its base is the intercept), each averaged 
 blended with the ensemble's weights. The encoded columns are one per input feature (kept
 numeric columns, then categorical attributes), so no other mapping is needed.
 
-A stacked member (high_accuracy) sees other members' probabilities as inputs, which are not
-additive in the features: such models are not explained (`ExplainRefused`).
+A stacked member (high_accuracy) also reads the predictions of the first level's members
+(its stack inputs). Only where those columns enter its raw score linearly can they be passed
+back exactly: a regression whose stacked members are linear. Its term on a prediction column is
+slope x prediction + constant, and the prediction is that input member's base value plus its
+contributions, so each feature gets slope x its contribution in that member and the base the
+rest. A classification stack reads probabilities (not additive in the features) and a tree
+stacker (stack_lgbm) splits on the predictions, so those models are refused (`ExplainRefused`).
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ import scipy.sparse as sp
 
 from .features import Features
 from .metrics import selection_scorer
+from .stacking import stack_features
 
 # Explaining costs time and memory per row and per feature (tree SHAP walks every path of
 # every tree: a 300-tree LightGBM model took 9 ms a row on one core, 300 times its predict;
@@ -71,12 +77,23 @@ class Explanation:
 
 def check_explainable(model, n_rows: int) -> None:
     """Raise ExplainRefused when `model` has a stacked member in use or `n_rows` is too many."""
-    if any(m.stacked and m.weight > 0 for m in model.members):
-        raise ExplainRefused(
-            "explain is not available for a stacked ensemble (high_accuracy): its second "
-            "level reads other members' probabilities, which are not additive in the input "
-            "features, so no exact per-feature contributions exist; predict without explain, "
-            "or explain a model trained with high_speed or balanced")
+    for member in model.members:
+        if not member.stacked or member.weight <= 0:
+            continue
+        if model.task != "regression":
+            raise ExplainRefused(
+                "explain is not available for a stacked classification ensemble "
+                f"(high_accuracy): its second level ('{member.name}') reads other members' "
+                "probabilities, which are not additive in the input features, so no exact "
+                "per-feature contributions exist; predict without explain, or explain a model "
+                "trained with high_speed or balanced")
+        if any(c.family != "linear" for c in member.components):
+            raise ExplainRefused(
+                f"explain is not available for this stacked ensemble (high_accuracy): its "
+                f"second level ('{member.name}') is a tree model splitting on other members' "
+                "predictions, whose contributions cannot be passed back to the input features "
+                "exactly; predict without explain, or explain a model trained with high_speed "
+                "or balanced")
     n_scores = len(model.classes_) if len(model.classes_) > 2 else 1
     n_features = len(model.encoder.feature_names_)
     if n_rows > MAX_EXPLAIN_ROWS:
@@ -102,8 +119,10 @@ def explain(model, X: Features) -> Explanation:
     total = np.zeros(shape)
     if n_rows:
         M = model.encoder.transform(X)
+        if any(m.stacked and m.weight > 0 for m in model.members):
+            total += _stacked_contributions(model, M, n_cols)
         for member in model.members:
-            if member.weight <= 0:
+            if member.weight <= 0 or member.stacked:
                 continue
             for component in member.components:
                 part = component.contributions(M)
@@ -185,6 +204,30 @@ def permutation_importance(model, X: Features, truth: np.ndarray,
                                              float(np.std(drops))))
     results.sort(key=lambda r: -r.importance)
     return PermutationResult(scorer.name, len(labelled), PERMUTATION_REPEATS, results)
+
+
+def _stacked_contributions(model, M, n_cols: int) -> np.ndarray:
+    """The weighted contributions of a regression's stacked linear members (module doc)."""
+    inputs = [model.members[i] for i in model.stack_inputs]
+    # Each input's prediction is the mean of its components' (a bag, or one refit).
+    parts = [sum(c.contributions(M) for c in member.components) / len(member.components)
+             for member in inputs]
+    Z = stack_features(M, [member.predict(M) for member in inputs])
+    total = np.zeros((M.shape[0], n_cols + 1))
+    for member in model.members:
+        if not member.stacked or member.weight <= 0:
+            continue
+        for component in member.components:
+            own = component.contributions(Z)  # features, one column per input, base
+            slopes = component.slopes(Z.shape[1])
+            out = np.concatenate([own[:, :n_cols], own[:, -1:]], axis=1)
+            for s, part in enumerate(parts):
+                slope, term = slopes[n_cols + s], own[:, n_cols + s]
+                passed = slope * part[:, :n_cols]
+                out[:, :n_cols] += passed
+                out[:, -1] += term - passed.sum(axis=1)  # slope x input base + constant
+            total += (member.weight / len(member.components)) * out
+    return total
 
 
 def _shuffle_column(M, j: int, perm: np.ndarray):

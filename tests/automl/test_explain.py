@@ -20,6 +20,7 @@ from app.automl.labels import LabelCodec
 from app.automl.model import FittedModel, Member
 from app.automl.models import CatBoostLearner, FitContext, LGBMLearner, LinearLearner
 from app.automl.models.catboost import _pool
+from app.automl.stacking import stack_features
 from tests.automl.helpers import make_data
 
 LEARNERS = {
@@ -59,6 +60,10 @@ def independent_raw(model: FittedModel, X: Features) -> np.ndarray:
     M = model.encoder.transform(X)
     total = 0.0
     for member in model.members:
+        if member.stacked:  # a regression's stacked member: its prediction is its raw score
+            inputs = [model.members[i].predict(M) for i in model.stack_inputs]
+            total = total + member.weight * member.predict(stack_features(M, inputs))
+            continue
         for c in member.components:
             if c.family == "lgbm":
                 raw = c._raw_score(M)
@@ -149,9 +154,36 @@ def test_stacked_models_and_too_many_rows_are_refused():
     assert err.value.too_large
     check_explainable(model, MAX_EXPLAIN_ROWS)
     model.members.append(Member("stack_linear", 0.5, model.members[0].components, True))
-    with pytest.raises(ExplainRefused, match="stacked ensemble") as err:
+    with pytest.raises(ExplainRefused, match="stacked classification ensemble") as err:
         check_explainable(model, 1)
     assert not err.value.too_large
+
+
+def stacked_model(stacker: str) -> tuple[FittedModel, Features]:
+    """A regression whose first level (LightGBM, CatBoost; weight 0 or not) feeds `stacker`."""
+    X, y = make_data("regression", n=240)
+    model = fit_model("regression", {"lgbm": 0.0, "catboost": 0.25}, X=X, y=y)
+    model.stack_inputs = [0, 1]
+    M = model.encoder.transform(X)
+    Z = stack_features(M, [m.predict(M) for m in model.members])
+    ctx = FitContext("regression", 0, tuple(model.encoder.categorical_indices_), 0, 1)
+    codes = np.asarray(y, dtype=np.float64)
+    bag = [LEARNERS[stacker].fit(ctx, Z[rows], codes[rows])
+           for rows in (np.arange(0, 240, 2), np.arange(1, 240, 2))]
+    model.members.append(Member("stack", 0.75, bag, stacked=True))
+    return model, make_data("regression", n=40, seed=7)[0]
+
+
+def test_a_linear_stack_of_a_regression_is_passed_back_to_the_features():
+    model, X = stacked_model("linear")
+    e = check_sums(model, X)
+    np.testing.assert_allclose(e.raw_scores(), model.predict(X), atol=1e-9)
+
+
+def test_a_tree_stack_is_refused():
+    model, X = stacked_model("lgbm")
+    with pytest.raises(ExplainRefused, match="tree model"):
+        explain(model, X)
 
 
 def test_zero_rows():
