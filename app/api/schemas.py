@@ -73,6 +73,8 @@ PREDICT_FILE_FORMAT_PATTERN = f"^[{SPACE}]*{_any_case(*PREDICT_FILE_FORMATS)}[{S
 COMPRESSION_PATTERN = f"^[{SPACE}]*{_any_case('gzip', 'none')}?[{SPACE}]*$"
 TRAINING_MODES = ["high_speed", "balanced", "high_accuracy", "auto"]
 TASK_TYPES = ["classification", "regression"]
+EVAL_METRICS = ["accuracy", "balanced_accuracy", "f1", "log_loss", "auc", "pr_auc",
+                "rmse", "mse", "mae", "r2", "mape"]
 VECTOR_TYPES = ["dense", "sparse"]
 ID = _text(r"\x00-\x1f\x7f-\x9f", MAX_ID_LENGTH)
 """ingest.id_problem: not blank, at most MAX_ID_LENGTH characters, no control characters."""
@@ -364,6 +366,19 @@ class ModelRequest(CollectionRequest):
     model_name: ModelName = Field(description=f"The model: {NAME_RULE}")
 
 
+MODEL_FORMATS = ["zip", "onnx"]
+
+
+class DownloadModelRequest(ModelRequest):
+    format: Annotated[str, WithJsonSchema(_string(enum=MODEL_FORMATS))] = Field(
+        "zip", description="Extension: the file to answer; zip (the default): the model's "
+                           "artifact, which the automl-runtime package loads and scores "
+                           "exactly as the server does; onnx: one ONNX graph (encoding, "
+                           "members and blend) giving automl_predict's labels and "
+                           "probabilities or values, refused (400) for a model it cannot "
+                           "express exactly (see docs/compatibility.md)")
+
+
 class FeatureImportanceRequest(ModelRequest):
     importance_type: Annotated[str, WithJsonSchema(_string(enum=["gain", "permutation"]))] = (
         Field("gain", description="Extension: gain (each feature's share of the trees' gain, "
@@ -394,6 +409,21 @@ class TrainRequest(ModelRequest):
         None, description="Training time budget, seconds; default: the mode's")
     seed: Annotated[int, Field(ge=0, le=MAX_SEED), BeforeValidator(_integral)] | None = Field(
         None, description="Random seed, for repeatable trainings")
+    eval_metric: Annotated[str | None, _nullable(_string(enum=EVAL_METRICS))] = Field(
+        None, description="Extension: the metric the candidates are ranked, ensembled and "
+                          "scored on the leaderboard by. Classification: accuracy, "
+                          "balanced_accuracy, f1 (binary: of the second class; multiclass: "
+                          "macro), log_loss, auc, pr_auc; regression: rmse, mse, mae, r2, "
+                          "mape. Default: auc (binary), log_loss (multiclass), mse. On a "
+                          "binary task accuracy, balanced_accuracy and f1 also tune the "
+                          "decision threshold")
+    weight_attribute: Annotated[str | None, _nullable(ATTRIBUTE_NAME)] = Field(
+        None, description="Extension: a numeric attribute (or named column) holding each "
+                          "row's weight (>= 0; rows without one are left out). Weights every "
+                          "fit and the selection metric; it is not a feature")
+    class_weight: Annotated[str | None, _nullable(_string(enum=["balanced"]))] = Field(
+        None, description="Extension, classification: balanced weighs each row n / (k * its "
+                          "class's count), times its weight_attribute weight if any")
 
 
 def _predict_schema(schema: dict[str, Any]) -> None:

@@ -1,4 +1,10 @@
-"""The trained model: feature encoding + label codec + a weighted ensemble of members."""
+"""The trained model: feature encoding + label codec + a weighted ensemble of members.
+
+Scoring (encoding, the members' predictions, stacking, the blend, the decision threshold,
+decoding labels) and reading an artifact back are the scoring code's,
+`automl_runtime.pipeline.Pipeline`, which the standalone runtime runs too; this class adds
+what training and the server need (evaluation, importance, saving).
+"""
 
 from __future__ import annotations
 
@@ -7,13 +13,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from automl_runtime.pipeline import Member, Pipeline
 
 from . import artifact
 from .features import FeatureEncoder, Features
 from .labels import LabelCodec
 from .metrics import index_metrics, regression_metric
-from .models import FittedComponent, load_component
-from .stacking import stack_features, stack_width
+from .models import load_component
+from .stacking import stack_width
+
+__all__ = ["FittedModel", "Member", "PredictionResult", "default_threads"]
 
 # Feature importance lists at most this many columns (wide sparse data may use millions).
 MAX_IMPORTANCE_ENTRIES = 10_000
@@ -33,25 +42,6 @@ def default_threads() -> int:
 
 
 @dataclass
-class Member:
-    """One ensemble member: a refit model, or the bag of its fold models (averaged).
-
-    A `stacked` member predicts from the features plus the stack inputs' predictions.
-    """
-
-    name: str
-    weight: float
-    components: list[FittedComponent]
-    stacked: bool = False
-
-    def predict(self, X) -> np.ndarray:
-        out = self.components[0].predict(X)
-        for component in self.components[1:]:
-            out = out + component.predict(X)
-        return out / len(self.components)
-
-
-@dataclass
 class PredictionResult:
     predictions: list
     probabilities: np.ndarray | None
@@ -59,69 +49,17 @@ class PredictionResult:
     metric: dict | float | None
 
 
-class FittedModel:
+class FittedModel(Pipeline):
     """The whole fitted pipeline: feature encoding, label coding and the weighted members.
 
     `stack_inputs` are indices of members (weight 0 if they only feed the stack) whose
-    predictions stacked members see as extra columns.
+    predictions stacked members see as extra columns. `predict`, `predict_proba`,
+    `predict_encoded`, `decide` and `threshold` come from `Pipeline`.
     """
 
-    def __init__(
-        self,
-        encoder: FeatureEncoder,
-        labels: LabelCodec,
-        members: list[Member],
-        stack_inputs: Sequence[int] = (),
-    ):
-        self.encoder = encoder
-        self.labels = labels
-        self.members = members
-        self.stack_inputs = list(stack_inputs)
-        self.task = labels.task
-        self.classes_ = list(labels.classes_)
-        self.categorical_names_ = list(encoder.categorical_names_)
-
-    @property
-    def numeric_names_(self) -> list[str]:
-        return self.encoder.numeric_names_
-
-    def _raw(self, X: Features) -> np.ndarray:
-        n_rows = X.n_rows
-        if n_rows == 0:
-            return np.zeros((0, len(self.classes_))) if self.classes_ else np.zeros(0)
-        M = self.encoder.transform(X)
-        cache: dict[int, np.ndarray] = {}
-
-        def first_level(i: int) -> np.ndarray:
-            if i not in cache:
-                cache[i] = self.members[i].predict(M)
-            return cache[i]
-
-        Z = None
-        if any(m.stacked and m.weight > 0 for m in self.members):
-            Z = stack_features(M, [first_level(i) for i in self.stack_inputs])
-        out = None
-        for i, member in enumerate(self.members):
-            if member.weight <= 0:
-                continue
-            pred = member.predict(Z) if member.stacked else first_level(i)
-            out = member.weight * pred if out is None else out + member.weight * pred
-        return out
-
-    def _decode(self, raw: np.ndarray) -> list:
-        if self.task == "regression":
-            return np.asarray(raw, dtype=np.float64).tolist()
-        return self.labels.decode(raw.argmax(axis=1))
-
-    def predict(self, X: Features) -> list:
-        """Predicted labels (classification) or values (regression) as python scalars."""
-        return self._decode(self._raw(X))
-
-    def predict_proba(self, X: Features) -> np.ndarray:
-        """Class probabilities, shape (n, len(classes_)); classification only."""
-        if self.task != "classification":
-            raise ValueError("predict_proba is only available for classification models")
-        return self._raw(X)
+    encoder_type = FeatureEncoder
+    labels_type = LabelCodec
+    load_component = staticmethod(load_component)
 
     def evaluate(self, X: Features, y: Sequence | None) -> PredictionResult:
         """Predict every row; score the rows whose label is present (None = unlabelled).
@@ -146,7 +84,7 @@ class FittedModel:
             if not len(rows):
                 return PredictionResult(predictions, proba, 0, None)
             metric = index_metrics(
-                truth[rows], raw[rows].argmax(axis=1), proba[rows], len(self.classes_)
+                truth[rows], self.decide(raw[rows]), proba[rows], len(self.classes_)
             )
         return PredictionResult(predictions, proba, len(rows), metric)
 
@@ -170,28 +108,6 @@ class FittedModel:
         values = total / total.sum() if total.sum() > 0 else np.full(n_cols, 1 / n_cols)
         order = np.argsort(-values, kind="stable")[:MAX_IMPORTANCE_ENTRIES]
         return [{"feature": names[j], "importance": float(values[j])} for j in order]
-
-    def predict_encoded(self, M) -> np.ndarray:
-        """What `_raw` gives, from an already encoded matrix (`encoder.transform`'s output):
-        probabilities (n, n_classes) or values (n,). Permutation importance shuffles encoded
-        columns and predicts many times from them."""
-        if M.shape[0] == 0:
-            return np.zeros((0, len(self.classes_))) if self.classes_ else np.zeros(0)
-        first = {i: self.members[i].predict(M) for i, m in enumerate(self.members)
-                 if m.weight > 0 and not m.stacked}
-        Z = None
-        if any(m.stacked and m.weight > 0 for m in self.members):
-            for i in self.stack_inputs:
-                if i not in first:
-                    first[i] = self.members[i].predict(M)
-            Z = stack_features(M, [first[i] for i in self.stack_inputs])
-        out = None
-        for i, member in enumerate(self.members):
-            if member.weight <= 0:
-                continue
-            pred = member.predict(Z) if member.stacked else first[i]
-            out = member.weight * pred if out is None else out + member.weight * pred
-        return out
 
     def explain(self, X: Features):
         """Per-row contributions of the input features to the raw score, plus the base
@@ -228,25 +144,11 @@ class FittedModel:
             "members": members,
             "stack_inputs": self.stack_inputs,
         }
+        if self.threshold is not None:
+            manifest["decision_threshold"] = self.threshold
         return artifact.pack(manifest, files)
 
     @classmethod
     def from_bytes(cls, data: bytes) -> FittedModel:
         manifest, files = artifact.unpack(data)
-        threads = default_threads()
-        members = []
-        for member in manifest["members"]:
-            components = [
-                load_component(
-                    c["meta"], {name: files[path] for name, path in c["files"].items()}, threads
-                )
-                for c in member["components"]
-            ]
-            stacked = bool(member.get("stacked", False))
-            members.append(Member(member["name"], float(member["weight"]), components, stacked))
-        return cls(
-            FeatureEncoder.from_manifest(manifest["features"]),
-            LabelCodec.from_manifest(manifest["labels"]),
-            members,
-            manifest.get("stack_inputs", []),
-        )
+        return cls.from_manifest(manifest, files, default_threads())

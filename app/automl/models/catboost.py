@@ -13,9 +13,9 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
-import scipy.sparse as sp
-from catboost import CatBoost, Pool
+from automl_runtime.families import CatBoostScorer
+from automl_runtime.families import catboost_pool as _pool
+from catboost import CatBoost
 
 from .base import BudgetExceeded, FitContext
 
@@ -26,16 +26,6 @@ def _loss(ctx: FitContext) -> str:
     if ctx.task == "regression":
         return _LOSS["regression"]
     return _LOSS["binary"] if ctx.is_binary else _LOSS["multiclass"]
-
-
-def _pool(X, y, categorical: tuple[int, ...]) -> Pool:
-    """CatBoost wants categorical columns as integers: the encoder's codes, -1 for missing."""
-    if sp.issparse(X) or not categorical:
-        return Pool(X, label=y)
-    frame = pd.DataFrame(np.asarray(X))
-    for j in categorical:
-        frame[j] = np.nan_to_num(frame[j].to_numpy(), nan=-1.0).astype(np.int64)
-    return Pool(frame, label=y, cat_features=list(categorical))
 
 
 class _Clock:
@@ -76,14 +66,15 @@ class CatBoostLearner:
             "verbose": False,
         }
 
-    def fit(self, ctx, X, y, valid=None, rounds=None, deadline=None, stop_at=None):
+    def fit(self, ctx, X, y, valid=None, rounds=None, deadline=None, stop_at=None,
+            weight=None, valid_weight=None):
         model = CatBoost(self.full_params(ctx, rounds or self.max_rounds))
         cats = ctx.categorical_indices  # `_pool` leaves them out of sparse input
         clock = _Clock(deadline, stop_at)
         use_valid = valid is not None and self.early_stopping is not None and rounds is None
         model.fit(
-            _pool(X, y, cats),
-            eval_set=_pool(valid[0], valid[1], cats) if use_valid else None,
+            _pool(X, y, cats, weight),
+            eval_set=_pool(valid[0], valid[1], cats, valid_weight) if use_valid else None,
             early_stopping_rounds=self.early_stopping if use_valid else None,
             use_best_model=use_valid,
             callbacks=[clock] if deadline is not None or stop_at is not None else None,
@@ -102,32 +93,16 @@ class CatBoostLearner:
         return fitted.best_rounds
 
 
-class FittedCatBoost:
+class FittedCatBoost(CatBoostScorer):
+    """Predicting and loading: the scoring code's (`automl_runtime.families`)."""
+
     family = "catboost"
 
     def __init__(self, model: CatBoost, task: str, n_classes: int, categorical, threads: int,
                  best_iteration: int | None = None, blob: bytes | None = None):
-        self.model = model
-        # The saved form; kept from loading, because CatBoost does not save a loaded model
-        # back to the same bytes.
-        self.blob = blob
-        self.task = task
-        self.n_classes = n_classes
-        self.categorical = tuple(int(j) for j in categorical)
-        self.threads = threads
+        super().__init__(model, task, n_classes, categorical, threads, blob=blob)
         self.trained_rounds = int(model.tree_count_)
         self.best_rounds = (best_iteration + 1) if best_iteration is not None else None
-
-    def predict(self, X) -> np.ndarray:
-        pool = _pool(X, None, self.categorical)
-        if self.task == "classification":
-            proba = self.model.predict(pool, prediction_type="Probability",
-                                       thread_count=self.threads)
-            proba = np.asarray(proba, dtype=np.float64)
-            if proba.ndim == 1:
-                proba = np.column_stack([1.0 - proba, proba])
-            return proba
-        return np.asarray(self.model.predict(pool, thread_count=self.threads), dtype=np.float64)
 
     def predict_cost(self) -> float:
         # Oblivious trees evaluate in a few comparisons: on one core a CatBoost tree cost
@@ -161,10 +136,3 @@ class FittedCatBoost:
                 with open(path, "rb") as handle:
                     self.blob = handle.read()
         return meta, {"model.cbm": self.blob}
-
-    @classmethod
-    def from_artifact(cls, meta: dict, files: dict[str, bytes], threads: int) -> FittedCatBoost:
-        model = CatBoost()
-        blob = files["model.cbm"]
-        model.load_model(blob=blob, format="cbm")
-        return cls(model, meta["task"], meta["n_classes"], meta["categorical"], threads, blob=blob)

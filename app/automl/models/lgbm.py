@@ -1,4 +1,8 @@
-"""LightGBM candidates (gradient boosting and its random-forest mode), saved as model text."""
+"""LightGBM candidates (gradient boosting and its random-forest mode), saved as model text.
+
+Predicting from a fitted booster and loading one back is the scoring code's
+(`automl_runtime.families.LGBMScorer`), shared with the standalone runtime.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,11 @@ from dataclasses import dataclass, field
 
 import lightgbm as lgb
 import numpy as np
-from scipy.special import expit, softmax
+from automl_runtime.families import (  # noqa: F401  (re-exported)
+    PREDICT_BLOCK_MIN_ROWS,
+    PREDICT_BLOCK_TREES,
+    LGBMScorer,
+)
 
 from .base import BudgetExceeded, FitContext
 
@@ -23,10 +31,6 @@ def _objective(ctx: FitContext) -> dict:
     return {"objective": "multiclass", "num_class": ctx.n_classes, "metric": _METRIC["multiclass"]}
 
 
-PREDICT_BLOCK_TREES = 128
-# Fewer rows are predicted in one call over all trees: each call costs about 0.1 ms, and the
-# blocks only pay where many rows reuse a block from the cache.
-PREDICT_BLOCK_MIN_ROWS = 64
 # LightGBM keeps one histogram per leaf (16 bytes a bin): 512 leaves over 1,000 columns of 256
 # bins take 2 GB. Where that could exceed this, its pool is capped and the histograms of the
 # leaves left out are rebuilt when needed (20,000 x 1,000, 512 leaves: the fit's memory grows
@@ -74,12 +78,14 @@ class LGBMLearner:
             "verbosity": -1,
         }
 
-    def fit(self, ctx, X, y, valid=None, rounds=None, deadline=None, stop_at=None) -> FittedLGBM:
+    def fit(self, ctx, X, y, valid=None, rounds=None, deadline=None, stop_at=None,
+            weight=None, valid_weight=None) -> FittedLGBM:
         params = self.full_params(ctx)
         if histogram_pool_bound(params, X.shape[1]) > HISTOGRAM_POOL_BYTES:
             params["histogram_pool_size"] = HISTOGRAM_POOL_BYTES / 2**20  # MB
         cats = list(ctx.categorical_indices)
-        train_set = lgb.Dataset(X, label=y, categorical_feature=cats, params=params)
+        train_set = lgb.Dataset(X, label=y, weight=weight, categorical_feature=cats,
+                                params=params)
         grown = [0]
 
         def count(env) -> None:
@@ -88,7 +94,7 @@ class LGBMLearner:
         valid_sets, callbacks = [], [count]
         use_valid = valid is not None and self.early_stopping is not None and rounds is None
         if use_valid:
-            valid_sets = [train_set.create_valid(valid[0], label=valid[1])]
+            valid_sets = [train_set.create_valid(valid[0], label=valid[1], weight=valid_weight)]
             callbacks.append(
                 lgb.early_stopping(self.early_stopping, first_metric_only=True, verbose=False)
             )
@@ -113,7 +119,7 @@ class LGBMLearner:
         return fitted.num_iteration
 
 
-class FittedLGBM:
+class FittedLGBM(LGBMScorer):
     family = "lgbm"
 
     def __init__(
@@ -125,57 +131,9 @@ class FittedLGBM:
         threads: int,
         trained_rounds: int | None = None,
     ):
-        self.booster = booster
-        self.num_iteration = int(num_iteration)
+        super().__init__(booster, num_iteration, task, n_classes, threads)
         # Rounds grown, including the early-stopping patience that was cut off afterwards.
         self.trained_rounds = int(trained_rounds or num_iteration)
-        self.task = task
-        self.n_classes = n_classes
-        self.threads = threads
-        header = booster.model_to_string(num_iteration=1)  # the parameters and one tree
-        self.averaged = "\naverage_output\n" in header
-
-    def predict(self, X) -> np.ndarray:
-        raw = self._raw_score(X)
-        if self.task == "classification" and self.n_classes == 2:
-            proba = expit(raw)
-            return np.column_stack([1.0 - proba, proba])
-        if self.task == "classification":
-            return softmax(raw, axis=1)
-        return raw
-
-    def _raw_score(self, X) -> np.ndarray:
-        """The summed tree outputs, computed a block of trees at a time.
-
-        LightGBM walks every tree for one row before the next row: a model larger than the
-        CPU cache (thousands of trees) is then read from memory once per row. Blocks of
-        about PREDICT_BLOCK_TREES trees stay in cache across all rows: 5x faster on a
-        26-class model of 7,800 trees, 1.4-1.8x on binary models of 500-1,500 trees (one
-        core). The sum equals LightGBM's own to rounding (1e-13).
-        """
-        if self.num_iteration <= 0:
-            return np.asarray(self.booster.predict(X, raw_score=True), dtype=np.float64)
-        step = max(1, PREDICT_BLOCK_TREES // self.trees_per_round)
-        if X.shape[0] < PREDICT_BLOCK_MIN_ROWS:
-            step = self.num_iteration
-        raw = None
-        for start in range(0, self.num_iteration, step):
-            part = self.booster.predict(
-                X,
-                start_iteration=start,
-                num_iteration=min(step, self.num_iteration - start),
-                raw_score=True,
-                num_threads=self.threads,
-            )
-            raw = part if raw is None else raw + part
-        if self.averaged:  # random-forest mode: the raw score is the sum of the trees
-            raw = raw / self.num_iteration
-        return np.asarray(raw, dtype=np.float64)
-
-    @property
-    def trees_per_round(self) -> int:
-        """LightGBM grows one tree per class each round (one in all for binary)."""
-        return self.n_classes if self.n_classes > 2 else 1
 
     def predict_cost(self) -> float:
         trees = self.num_iteration * self.trees_per_round
@@ -208,8 +166,3 @@ class FittedLGBM:
         text = self.booster.model_to_string(num_iteration=self.num_iteration)
         meta = {"family": self.family, "task": self.task, "n_classes": self.n_classes}
         return meta, {"model.txt": text.encode("utf-8")}
-
-    @classmethod
-    def from_artifact(cls, meta: dict, files: dict[str, bytes], threads: int) -> FittedLGBM:
-        booster = lgb.Booster(model_str=files["model.txt"].decode("utf-8"))
-        return cls(booster, booster.current_iteration(), meta["task"], meta["n_classes"], threads)

@@ -1,7 +1,8 @@
 """Linear candidates: logistic regression / ridge on scaled numerics plus one-hot categories.
 
 sklearn fits the model; the fitted preprocessing and coefficients are kept as plain arrays so
-prediction is a few lines of numpy and the artifact is JSON (no pickle).
+prediction is a few lines of numpy and the artifact is JSON (no pickle). Predicting and loading
+are the scoring code's (`automl_runtime.families`), shared with the standalone runtime.
 """
 
 from __future__ import annotations
@@ -12,24 +13,18 @@ from dataclasses import dataclass
 import numpy as np
 import orjson
 import scipy.sparse as sp
+from automl_runtime.families import LinearPreprocessor, LinearScorer
+from automl_runtime.families import column as _column
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression, Ridge
 
 from .base import FitContext
 
 
-@dataclass
-class _Preprocessor:
+class _Preprocessor(LinearPreprocessor):
     """Median imputation + standardisation (dense) or max-abs scaling (sparse, keeps zeros),
-    and one-hot encoding of the most frequent category codes."""
-
-    numeric: list[int]
-    categorical: list[int]
-    sparse: bool
-    fill: np.ndarray  # per numeric column: value for NaN (dense only)
-    center: np.ndarray
-    scale: np.ndarray
-    levels: list[list[int]]  # per categorical column: codes that get a one-hot column
+    and one-hot encoding of the most frequent category codes: fitted here, applied by the
+    scoring code (`LinearPreprocessor.transform`)."""
 
     @classmethod
     def fit(cls, X, categorical: tuple[int, ...], max_levels: int) -> _Preprocessor:
@@ -62,23 +57,6 @@ class _Preprocessor:
             levels.append(sorted(int(v) for v in top))
         return cls(num, cat, sparse, fill, center, scale, levels)
 
-    def transform(self, X):
-        if self.sparse:
-            block = sp.csr_matrix(X[:, self.numeric], dtype=np.float64, copy=True)
-            block.data[~np.isfinite(block.data)] = 0.0
-            block = block @ sp.diags(1.0 / self.scale)
-        else:
-            block = np.asarray(X[:, self.numeric], dtype=np.float64)
-            block = (np.where(np.isnan(block), self.fill, block) - self.center) / self.scale
-        onehots = [
-            _one_hot(_column(X, j), levels)
-            for j, levels in zip(self.categorical, self.levels, strict=True)
-            if levels
-        ]
-        if not onehots:
-            return block
-        return sp.hstack([sp.csr_matrix(block), *onehots], format="csr")
-
     def to_dict(self) -> dict:
         return {
             "numeric": self.numeric,
@@ -90,38 +68,6 @@ class _Preprocessor:
             "levels": self.levels,
         }
 
-    @classmethod
-    def from_dict(cls, d: dict) -> _Preprocessor:
-        def arr(key):
-            return np.asarray(d[key], dtype=np.float64)
-
-        return cls(
-            list(d["numeric"]),
-            list(d["categorical"]),
-            bool(d["sparse"]),
-            arr("fill"),
-            arr("center"),
-            arr("scale"),
-            [list(levels) for levels in d["levels"]],
-        )
-
-
-def _one_hot(codes: np.ndarray, levels: list[int]) -> sp.csr_matrix:
-    table = np.full(max(levels) + 1, -1, dtype=np.int64)
-    table[levels] = np.arange(len(levels))
-    codes = np.where(np.isnan(codes), -1, codes).astype(np.int64)
-    position = np.full(len(codes), -1, dtype=np.int64)
-    known = (codes >= 0) & (codes < len(table))
-    position[known] = table[codes[known]]
-    rows = np.flatnonzero(position >= 0)
-    data = np.ones(len(rows))
-    return sp.csr_matrix((data, (rows, position[rows])), shape=(len(codes), len(levels)))
-
-
-def _column(X, j: int) -> np.ndarray:
-    col = X[:, j]
-    return np.asarray(col.todense()).ravel() if sp.issparse(col) else np.asarray(col, float)
-
 
 @dataclass(frozen=True)
 class LinearLearner:
@@ -132,12 +78,13 @@ class LinearLearner:
     family: str = "linear"
 
     def fit(
-        self, ctx: FitContext, X, y, valid=None, rounds=None, deadline=None, stop_at=None
+        self, ctx: FitContext, X, y, valid=None, rounds=None, deadline=None, stop_at=None,
+        weight=None, valid_weight=None,
     ) -> FittedLinear:
         prep = _Preprocessor.fit(X, ctx.categorical_indices, self.max_levels)
         Z = prep.transform(X)
         if ctx.task == "regression":
-            model = Ridge(alpha=self.alpha).fit(Z, y)
+            model = Ridge(alpha=self.alpha).fit(Z, y, sample_weight=weight)
             coef = np.atleast_2d(model.coef_)
             return FittedLinear(prep, coef, np.atleast_1d(model.intercept_), [], 0)
         present = np.unique(y)
@@ -146,7 +93,7 @@ class LinearLearner:
             return FittedLinear(prep, coef, np.zeros(1), present.tolist(), ctx.n_classes)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            model = LogisticRegression(C=self.C, max_iter=500).fit(Z, y)
+            model = LogisticRegression(C=self.C, max_iter=500).fit(Z, y, sample_weight=weight)
         coef, intercept = model.coef_, model.intercept_
         if len(present) == 2:  # sklearn's binary form: logit of the second class vs the first
             coef = np.vstack([np.zeros_like(coef), coef])
@@ -157,29 +104,11 @@ class LinearLearner:
         return None
 
 
-class FittedLinear:
+class FittedLinear(LinearScorer):
     """Logits of the classes seen at fit (softmax over them; unseen classes get 0) or values."""
 
     family = "linear"
-
-    def __init__(self, prep, coef, intercept, present: list[int], n_classes: int):
-        self.prep = prep
-        self.coef = np.asarray(coef, dtype=np.float64)
-        self.intercept = np.asarray(intercept, dtype=np.float64)
-        self.present = [int(k) for k in present]
-        self.n_classes = int(n_classes)
-
-    def predict(self, X) -> np.ndarray:
-        Z = self.prep.transform(X)
-        out = np.asarray(Z @ self.coef.T) + self.intercept
-        if not self.n_classes:
-            return out[:, 0]
-        out -= out.max(axis=1, keepdims=True)
-        np.exp(out, out=out)
-        out /= out.sum(axis=1, keepdims=True)
-        proba = np.zeros((out.shape[0], self.n_classes))
-        proba[:, self.present] = out
-        return proba
+    preprocessor_type = _Preprocessor
 
     def predict_cost(self) -> float:
         return self.coef.size / 1000.0  # one multiply-add per coefficient
@@ -245,14 +174,3 @@ class FittedLinear:
             "n_classes": self.n_classes,
         }
         return {"family": self.family}, {"linear.json": orjson.dumps(payload)}
-
-    @classmethod
-    def from_artifact(cls, meta: dict, files: dict[str, bytes], threads: int) -> FittedLinear:
-        d = orjson.loads(files["linear.json"])
-        return cls(
-            _Preprocessor.from_dict(d["prep"]),
-            np.asarray(d["coef"], dtype=np.float64).reshape(len(d["coef"]), -1),
-            d["intercept"],
-            d["present"],
-            d["n_classes"],
-        )
