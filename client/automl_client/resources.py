@@ -9,6 +9,7 @@ flavour only says how each method runs, and which handles it makes. Attributes (
 
 from __future__ import annotations
 
+import base64
 import os
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -352,6 +353,14 @@ class ModelBase(Generic[D]):
         return frame.sort_values("importance", ascending=False, kind="stable") \
             .reset_index(drop=True)
 
+    def _download(self, path: str | os.PathLike[str]) -> Op[JSON]:
+        reply = yield from self._client._session.extension(
+            "download_automl_model", {**self._names(), "format": "zip"})
+        with open(path, "wb") as handle:
+            handle.write(base64.b64decode(reply["model_data"]))
+        manifest: JSON = reply.get("manifest") or {}
+        return manifest
+
     def _request(self, encoded: str, probabilities: bool) -> JSON:
         body: JSON = {**self._names(), "file_data": encoded, "file_format": "csv",
                       "has_field_names": True}
@@ -559,6 +568,12 @@ class Model(ModelBase[Dataset]):
         for classification, the MSE for regression)."""
         return self._client._run(self._evaluate(data))
 
+    def download(self, path: str | os.PathLike[str]) -> JSON:
+        """Save the model file to `path` (`download_automl_model`, an automl-server
+        extension) and answer its manifest (features, classes, task, label, members). Load
+        the file with `automl_runtime.load(path)`: it predicts exactly as the server does."""
+        return self._client._run(self._download(path))
+
     def delete(self) -> None:
         """Delete the model (`delete_automl_model`; a model still training is cancelled)."""
         return self._client._run(self._delete())
@@ -664,6 +679,9 @@ class AsyncModel(ModelBase[AsyncDataset]):
 
     async def evaluate(self, data: TableLike) -> JSON:
         return await self._client._run(self._evaluate(data))
+
+    async def download(self, path: str | os.PathLike[str]) -> JSON:
+        return await self._client._run(self._download(path))
 
     async def delete(self) -> None:
         return await self._client._run(self._delete())

@@ -20,7 +20,7 @@ from tests.client.support import frame
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_classification_workflow(client, capsys):
+def test_classification_workflow(client, capsys, tmp_path):
     df = frame(150)
     train, test = df.iloc[:110], df.iloc[110:]
     proj = client.create_project("demo", exist_ok=True)
@@ -66,6 +66,16 @@ def test_classification_workflow(client, capsys):
 
     scored = model.evaluate(test)
     assert scored["num_samples"] == len(test) and "accuracy" in scored["prediction_metric"]
+
+    # Taken out, the model answers the same (automl_runtime, the server's scoring code).
+    manifest = model.download(tmp_path / "m1.zip")
+    assert manifest["label"] == "target" and manifest["classes"] == ["no", "yes"]
+    import automl_runtime
+
+    local = automl_runtime.load(tmp_path / "m1.zip")
+    assert local.predict(test).tolist() == predictions.tolist()
+    np.testing.assert_allclose(local.predict_proba(test)[list(proba.columns)], proba,
+                               rtol=0, atol=1e-12)
 
     again = proj.dataset("train").model("m1")  # a fresh handle: described by the server
     assert (again.task_type, again.training_mode, again.label) == (
