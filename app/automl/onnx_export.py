@@ -108,6 +108,16 @@ def check_exportable(model: FittedModel) -> None:
                 )
 
 
+def _numeric_input_name(model: FittedModel) -> str:
+    return "numeric_features" if "features" in model.encoder.kept_categorical_ else "features"
+
+
+def input_names(model: FittedModel) -> list[str]:
+    """The exported graph's input names, in order (see the module docstring)."""
+    numeric = [_numeric_input_name(model)] if model.encoder.n_numeric_ > 0 else []
+    return numeric + list(model.encoder.kept_categorical_)
+
+
 def to_onnx(model: FittedModel) -> bytes:
     """The serialized ONNX model (see the module docstring for its inputs and outputs)."""
     check_exportable(model)
@@ -351,16 +361,12 @@ class _Exporter:
         self._rounded: str | None = None
 
     # -- encoding -------------------------------------------------------------------------
-    def _numeric_input_name(self) -> str:
-        names = set(self.encoder.kept_categorical_)
-        return "features" if "features" not in names else "numeric_features"
-
     def encode(self) -> str:
         """The encoded matrix (double [n, width]) as FeatureEncoder.transform makes it."""
         g, enc, helper, TP = self.g, self.encoder, self.g.helper, self.g.TensorProto
         parts = []
         if enc.n_numeric_ > 0:
-            name = self._numeric_input_name()
+            name = _numeric_input_name(self.model)
             shape = ["n", enc.n_numeric_]
             self.inputs.append(helper.make_tensor_value_info(name, TP.DOUBLE, shape))
             self.input_names.append(name)
@@ -555,9 +561,9 @@ class _Exporter:
     def metadata(self) -> dict[str, str]:
         model, enc = self.model, self.encoder
         return {
-            "automl.inputs": json.dumps(self.input_names),
+            "automl.inputs": json.dumps(input_names(model)),
             "automl.numeric_input": json.dumps(
-                self._numeric_input_name() if enc.n_numeric_ else None
+                _numeric_input_name(self.model) if enc.n_numeric_ else None
             ),
             "automl.numeric_features": json.dumps(enc.numeric_names_),
             "automl.categorical_features": json.dumps(list(enc.kept_categorical_)),
