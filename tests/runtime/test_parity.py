@@ -119,3 +119,27 @@ def test_a_decision_threshold_is_applied(tmp_path):
 
 def test_server_modules_are_known_to_the_check():
     assert {"app", "fastapi", "sqlalchemy"} <= SERVER_MODULES
+
+
+def test_unnamed_vectors_score_from_arrays_and_frames(tmp_path):
+    """A model trained on unnamed (dense or sparse) vectors reads a 2-D array of its width, or
+    a DataFrame whose other columns are left out by name (f0, f1, ...) or by count."""
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(9)
+    X = rng.normal(size=(300, 5))
+    y = np.where(X[:, 0] - X[:, 3] > 0, "up", "down").tolist()
+    rows = rng.normal(size=(60, 5))
+    rows[::6, 2] = np.nan
+    for numeric, given in ((X, rows), (sp.csr_matrix(np.where(X > 0.5, X, 0.0)),
+                                       sp.csr_matrix(np.where(rows > 0.5, rows, 0.0)))):
+        model = fit("binary", Features(numeric, []), y, {"lgbm": 0.6, "linear": 0.4})
+        expected = model.predict_proba(Features(given, []))
+        named = pd.DataFrame(given.toarray() if sp.issparse(given) else given,
+                             columns=[f"f{j}" for j in range(5)])
+        named["label"] = "up"
+        for rows_in in (given, named, named.drop(columns="label").set_axis(range(5), axis=1)):
+            out = score_elsewhere(model.to_bytes(), rows_in, tmp_path)
+            np.testing.assert_allclose(out["proba"].to_numpy(), expected, rtol=0, atol=1e-12)
+            assert out["predict"].tolist() == model.predict(Features(given, []))
+            assert out["features"] == [f"f{j}" for j in range(5)]
