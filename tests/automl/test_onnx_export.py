@@ -6,6 +6,7 @@ import sys
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
 from app.automl import Features, FittedModel, train
 from app.automl.features import FeatureEncoder
@@ -191,6 +192,46 @@ def test_models_the_engine_trains(kind, task, mode):
             to_onnx(model)
         return
     assert_same_as_server(FittedModel.from_bytes(model.to_bytes()), _test_rows(kind))
+
+
+@pytest.mark.parametrize("kind,task", TASKS)
+def test_balanced_blends_on_numeric_data(kind, task):
+    X, y = _data(kind, categorical=False)
+    model = train(X, y, task=task, mode="balanced", time_budget=30).model
+    assert_same_as_server(FittedModel.from_bytes(model.to_bytes()),
+                          _test_rows(kind, categorical=False))
+
+
+@pytest.mark.parametrize("kind,task", TASKS)
+def test_sparse_input_is_fed_dense(kind, task):
+    """A model trained on sparse rows (max-abs scaling in the linear member, implicit zeros):
+    the graph takes the same rows dense."""
+    X, y = _data(kind)
+    dense = np.where(np.abs(X.numeric) < 0.8, 0.0, X.numeric)
+    sparse = Features(sp.csr_matrix(dense), X.numeric_names, X.categorical)
+    encoder = FeatureEncoder()
+    M = encoder.fit_transform(sparse)
+    assert encoder.sparse_
+    labels = LabelCodec(task)
+    codes = labels.fit_encode(y)
+    ctx = FitContext(task, len(labels.classes_), tuple(encoder.categorical_indices_), 0, 1)
+    members = [Member("lgbm", 0.5, [LGBMLearner("lgbm", SMALL_LGBM, 40, None).fit(ctx, M, codes)]),
+               Member("linear", 0.5, [LinearLearner().fit(ctx, M, codes)])]
+    model = FittedModel.from_bytes(FittedModel(encoder, labels, members).to_bytes())
+    rows = _test_rows(kind)
+    rows.numeric = np.where(np.abs(rows.numeric) < 0.8, 0.0, rows.numeric)
+    out = _run(model, rows)
+    server = Features(sp.csr_matrix(np.nan_to_num(rows.numeric, nan=np.nan, posinf=np.nan,
+                                                  neginf=np.nan)),
+                      rows.numeric_names, rows.categorical)
+    tolerance = _tolerance(model)
+    if task == "regression":
+        np.testing.assert_allclose(out["value"], model.predict(server), rtol=tolerance,
+                                   atol=tolerance)
+    else:
+        np.testing.assert_allclose(out["probabilities"], model.predict_proba(server),
+                                   atol=tolerance)
+        assert out["label"].tolist() == model.predict(server)
 
 
 def test_string_labels_and_metadata_name_the_inputs_in_order():
