@@ -34,7 +34,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .features import Features
-from .metrics import selection_scorer
+from .metrics import THRESHOLD_METRICS, Scorer, label_score, selection_scorer
 from .stacking import stack_features
 
 # Explaining costs time and memory per row and per feature (tree SHAP walks every path of
@@ -165,8 +165,8 @@ def permutation_importance(model, X: Features, truth: np.ndarray,
     PERMUTATION_FEATURES features of largest gain; most important first.
 
     `truth`: the rows' labels as the model's codes (`labels.encode_truth`); unlabelled rows
-    (NaN, or a negative class code) are left out. `metric`: the model's eval_metric, when it
-    was trained for one (None: the default selection metric, AUC / log loss / MSE).
+    (NaN, or a negative class code) are left out. `metric`: the metric the model was
+    selected by (its leaderboard's; None: the default, AUC / log loss / MSE).
     ValueError when no row is labelled."""
     truth = np.asarray(truth)
     if model.task == "regression":
@@ -184,8 +184,7 @@ def permutation_importance(model, X: Features, truth: np.ndarray,
     y = truth[labelled]
     if model.task == "classification":
         y = y.astype(np.int64)
-    scorer = (selection_scorer(model.task, len(model.classes_), metric) if metric
-              else selection_scorer(model.task, len(model.classes_)))
+    scorer = _scorer(model, metric)
     baseline = scorer(y, model.predict_encoded(M))
     names = model.encoder.feature_names_
     by_gain = {entry["feature"]: k for k, entry in enumerate(model.feature_importance())}
@@ -228,6 +227,19 @@ def _stacked_contributions(model, M, n_cols: int) -> np.ndarray:
                 out[:, -1] += term - passed.sum(axis=1)  # slope x input base + constant
             total += (member.weight / len(member.components)) * out
     return total
+
+
+def _scorer(model, metric: str | None) -> Scorer:
+    """The selection metric's scorer. A threshold metric (accuracy, balanced_accuracy, f1)
+    scores the labels the model predicts (its own decision threshold, if it has one), not the
+    best threshold for the shuffled rows."""
+    n_classes = len(model.classes_)
+    scorer = selection_scorer(model.task, n_classes, metric)
+    if metric not in THRESHOLD_METRICS:
+        return scorer
+    return Scorer(scorer.name, True,
+                  lambda y, proba, weight=None: label_score(metric, y, model.decide(proba),
+                                                            n_classes, weight))
 
 
 def _shuffle_column(M, j: int, perm: np.ndarray):

@@ -206,6 +206,15 @@ def predict(session: Session, user: User, body: PredictionRequest, *,
                       explanation=explanation)
 
 
+def _selection_metric(model: Model) -> str | None:
+    """The metric the model was selected by, as its leaderboard names it (None: older models,
+    chosen by the default metric)."""
+    for entry in model.leaderboard or []:
+        if isinstance(entry, dict) and entry.get("metric"):
+            return str(entry["metric"])
+    return None
+
+
 def permutation_importance(session: Session, user: User, body: ModelRef,
                            dataset: str | None) -> PermutationResult:
     """Permutation importance on `dataset`'s labelled rows, which must be held out: the
@@ -234,9 +243,8 @@ def permutation_importance(session: Session, user: User, body: ModelRef,
         raise BadRequest(f"validation dataset '{source.name}' has no label attribute "
                          f"'{model.label_attribute}'")
     try:
-        # The metric the model was selected by, once models keep an eval_metric.
         return _permutation_importance(fitted, features, fitted.labels.encode_truth(truth),
-                                       getattr(model, "eval_metric", None))
+                                       _selection_metric(model))
     except ValueError as err:
         raise BadRequest(f"validation dataset '{source.name}': {err} (label attribute "
                          f"'{model.label_attribute}')") from err

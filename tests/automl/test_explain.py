@@ -225,3 +225,21 @@ def test_a_trained_ensemble_is_explained_exactly(task):
     kind = "regression" if task == "regression" else "classification"
     model = train(X, y, task=kind, mode="balanced", time_budget=5).model
     check_sums(model, make_data(task, n=30, seed=6)[0])
+
+
+def test_permutation_importance_uses_the_selection_metric():
+    """The metric the model was chosen by; a threshold metric scores the model's own labels
+    (its decision threshold), so a threshold that predicts one class for every row makes every
+    feature worthless."""
+    model = fit_model("binary", {"lgbm": 1.0}, n=300)
+    X, y = make_data("binary", n=200, seed=8)
+    truth = model.labels.encode_truth(y)
+    result = permutation_importance(model, X, truth, "accuracy")
+    assert result.metric == "accuracy"
+    assert max(r.importance for r in result.importances) > 0.05
+    model.threshold = 1.0  # never the positive class
+    flat = permutation_importance(model, X, truth, "accuracy")
+    assert all(r.importance == 0 and r.std == 0 for r in flat.importances)
+    reg = fit_model("regression", {"linear": 1.0})
+    Xr, yr = make_data("regression", n=100, seed=9)
+    assert permutation_importance(reg, Xr, reg.labels.encode_truth(yr), "mae").metric == "mae"
