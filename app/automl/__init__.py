@@ -25,12 +25,16 @@ plan); past one, it refuses at once with `LimitExceeded`. Sparse input stays spa
 nothing per declared column: the learners see only the columns that occur in the training
 rows (the encoder maps them back at predict time).
 
-Models are selected by the AMLB metrics: ROC AUC (binary), log loss (multiclass), MSE
-(regression). Every mode honours `time_budget` (the first LightGBM always completes, cut short
-if need be, so a model is always returned); candidates that cannot finish in the time left are
-skipped. A run that finishes its trials inside the budget is deterministic for a given seed;
-one cut short by the budget depends on the machine's speed. The validation metric is never
-computed on rows the scored model was trained on.
+Models are selected by the caller's `eval_metric` (`metrics.py`: accuracy, balanced_accuracy,
+f1, log_loss, auc, pr_auc; rmse, mse, mae, r2, mape), by default the AMLB metrics: ROC AUC
+(binary), log loss (multiclass), MSE (regression); with optional sample weights and
+class_weight="balanced" in every fit and in that metric. A binary model chosen by a threshold
+metric keeps the decision threshold tuned on its out-of-fold predictions. Every mode honours
+`time_budget` (the first LightGBM always completes, cut short if need be, so a model is always
+returned); candidates that cannot finish in the time left are skipped. A run that finishes
+its trials inside the budget is deterministic for a given seed; one cut short by the budget
+depends on the machine's speed. The validation metric is never computed on rows the scored
+model was trained on.
 
 `TrainResult.diagnostics` is chart data from the same predictions as the validation metric
 (out-of-fold, or the validation set's): a confusion matrix and ROC curves, or a sample of

@@ -14,7 +14,14 @@ from .ensemble import blend, greedy_selection, prune_by_cost
 from .errors import TrainingError
 from .features import FeatureEncoder, Features
 from .labels import LabelCodec, missing_mask
-from .metrics import Scorer, index_metrics, regression_metric, selection_scorer
+from .metrics import (
+    Scorer,
+    best_threshold,
+    index_metrics,
+    metrics_for,
+    regression_metric,
+    selection_scorer,
+)
 from .model import FittedModel, Member, default_threads
 from .models import FitContext, LGBMLearner
 from .portfolio import MODE_ALIASES, MODES, ModePlan, plan_for
@@ -25,6 +32,7 @@ from .tuning import lgbm_trials
 from .validation import Fold, make_folds
 
 TASKS = ("classification", "regression")
+CLASS_WEIGHTS = ("balanced",)
 
 
 @dataclass
@@ -62,6 +70,42 @@ def _select_rows(X: Features, rows: Sequence[int]) -> Features:
         for name, values in X.categorical.items()
     }
     return Features(numeric, list(X.numeric_names), categorical)
+
+
+def check_options(task: str, eval_metric: str | None, class_weight: str | None) -> None:
+    """The metric and class weighting fit the task (a TrainingError saying what does)."""
+    if eval_metric is not None and eval_metric not in metrics_for(task):
+        raise TrainingError(f"eval_metric {eval_metric!r} does not fit a {task}; use one of "
+                            f"{', '.join(metrics_for(task))}")
+    if class_weight is not None:
+        if class_weight not in CLASS_WEIGHTS:
+            raise TrainingError(f"class_weight {class_weight!r} is not known; use 'balanced' "
+                                "or leave it out")
+        if task != "classification":
+            raise TrainingError("class_weight is for classification; leave it out of a "
+                                "regression")
+
+
+def _row_weights(sample_weight, n_rows: int) -> np.ndarray | None:
+    """The rows' weights as floats (NaN: missing, the row is left out); a negative or
+    infinite weight is a TrainingError naming its row."""
+    if sample_weight is None:
+        return None
+    w = np.asarray(sample_weight, dtype=np.float64)
+    if w.shape != (n_rows,):
+        raise TrainingError(f"{len(w)} sample weights for {n_rows} rows")
+    bad = np.flatnonzero(np.isinf(w) | (w < 0))
+    if len(bad):
+        raise TrainingError(f"sample weight {w[bad[0]]!r} in row {bad[0] + 1} is not allowed; "
+                            "weights must be finite numbers >= 0")
+    return w
+
+
+def _class_weights(y_enc: np.ndarray, n_classes: int) -> np.ndarray:
+    """'balanced': n / (k * count of the row's class), as scikit-learn's."""
+    counts = np.bincount(y_enc, minlength=n_classes).astype(np.float64)
+    per_class = len(y_enc) / (n_classes * np.maximum(counts, 1.0))
+    return per_class[y_enc]
 
 
 def _check_inputs(X: Features, y: Sequence, task: str, mode: str, budget: float | None) -> str:
@@ -159,7 +203,11 @@ def _cost_of(
 
 
 def _choose(
-    results: list[CandidateResult], y: np.ndarray, scorer: Scorer, plan: ModePlan
+    results: list[CandidateResult],
+    y: np.ndarray,
+    scorer: Scorer,
+    plan: ModePlan,
+    weight: np.ndarray | None = None,
 ) -> tuple[np.ndarray, float]:
     """Weights over `results` and their out-of-fold score."""
     scores = [r.score for r in results]
@@ -174,7 +222,9 @@ def _choose(
         pools.append(plan.n_baseline)  # what balanced would pick, for the never-worse guarantee
     for size in pools:
         pool = _pool(results, size, len(plan.learners), scorer)
-        pool_weights, score = greedy_selection([results[i].oof for i in pool], y, scorer)
+        pool_weights, score = greedy_selection(
+            [results[i].oof for i in pool], y, scorer, weight=weight
+        )
         if scorer.better(score, chosen[1]):
             full = np.zeros(len(results))
             full[pool] = pool_weights
@@ -217,10 +267,11 @@ def _leaderboard(
     return sorted(board, key=lambda e: scorer.sort_key(e["score"]))
 
 
-def _oof_metric(task: str, labels: LabelCodec, y: np.ndarray, pred: np.ndarray):
+def _oof_metric(task: str, labels: LabelCodec, y: np.ndarray, pred: np.ndarray,
+                model: FittedModel):
     if task == "regression":
         return regression_metric(y, pred)
-    return index_metrics(y, pred.argmax(axis=1), pred, len(labels.classes_))
+    return index_metrics(y, model.decide(pred), pred, len(labels.classes_))
 
 
 def train(
@@ -234,38 +285,65 @@ def train(
     seed: int = 0,
     progress: Callable[[float, str], None] | None = None,
     limits: Limits | None = None,
+    eval_metric: str | None = None,
+    sample_weight: Sequence[float] | np.ndarray | None = None,
+    class_weight: str | None = None,
 ) -> TrainResult:
     """Train a model on labelled rows; see the package docstring for the modes.
 
     `limits` (memory, classes) are checked before anything is fitted: past one, the training
     is refused at once with LimitExceeded (a TrainingError) saying what to change.
+
+    `eval_metric` (one of `metrics.metrics_for(task)`; None: AUC / log loss / MSE) ranks the
+    candidates, drives ensemble selection and scores the leaderboard; on a binary task a
+    threshold metric (accuracy, balanced_accuracy, f1) also tunes the model's decision
+    threshold on the out-of-fold predictions. `sample_weight` (one per row; NaN: the row is
+    left out; negative: refused) and `class_weight="balanced"` (n / (k * class count),
+    multiplied into the sample weights) weight every fit and the selection metric; the
+    reported validation metric stays unweighted.
     """
     threads = default_threads()
+    options = (eval_metric, sample_weight, class_weight)
     # BLAS (used by the linear learner) gets the same thread cap as LightGBM.
     with threadpool_limits(limits=threads):
         return _train(
-            X, y, task, mode, validation, time_budget, seed, progress, threads, limits or Limits()
+            X, y, task, mode, validation, time_budget, seed, progress, threads, limits or Limits(),
+            options,
         )
 
 
 def _train(
-    X, y, task, mode, validation, time_budget, seed, progress, threads, limits
+    X, y, task, mode, validation, time_budget, seed, progress, threads, limits,
+    options=(None, None, None),
 ) -> TrainResult:
+    eval_metric, sample_weight, class_weight = options
     start = time.monotonic()
     report = _Progress(progress)
     y = list(y)
     mode = _check_inputs(X, y, task, mode, time_budget)
+    check_options(task, eval_metric, class_weight)
+    w = _row_weights(sample_weight, len(y))
     report(0.0, "preparing data")
 
-    labelled = np.flatnonzero(~missing_mask(y))
+    keep = ~missing_mask(y)
+    if w is not None:
+        keep &= ~np.isnan(w)
+    labelled = np.flatnonzero(keep)
     if not len(labelled):
-        raise TrainingError("no labelled rows")
+        raise TrainingError("no labelled rows" if w is None else
+                            "no row has both a label and a sample weight")
     if len(labelled) < len(y):
         X, y = _select_rows(X, labelled), [y[i] for i in labelled]
+        w = w[labelled] if w is not None else None
     labels = LabelCodec(task)
     y_enc = labels.fit_encode(y, limits.max_classes, limits.classes_name)
     if len(y_enc) < 2:
         raise TrainingError("at least 2 labelled rows are needed to train")
+    if class_weight == "balanced":
+        balanced = _class_weights(y_enc, len(labels.classes_))
+        w = balanced if w is None else w * balanced
+    if w is not None and not w.sum() > 0:
+        raise TrainingError("every sample weight is 0; at least one row must weigh more")
     estimate = check_memory(X.numeric, len(X.categorical), len(labels.classes_), mode, limits)
     encoder = FeatureEncoder()
     M = encoder.fit_transform(X)
@@ -277,7 +355,8 @@ def _train(
     deadline = start + budget if budget is not None else None
     holdout = plan.holdout if plan.use_holdout(n_rows, n_classes) else None
     folds = make_folds(y_enc, task, plan.n_folds, holdout, seed)
-    scorer = selection_scorer(task, n_classes)
+    scorer = selection_scorer(task, n_classes, eval_metric)
+    fit_weight = {} if w is None else {"weight": w}  # the refits' (unweighted: as ever)
     bagged = plan.bag and len(folds) > 1
     stacking = len(folds) > 1 and bool(plan.stack_learners)
 
@@ -333,11 +412,13 @@ def _train(
         on_candidate,
         results,
         _expected_cost,
+        weight=w,
     )
     rows = results[0].rows  # every later candidate covers the same rows (all folds)
+    w_rows = None if w is None else w[rows]
     inputs: list[int] = []
     Z = None
-    weights, score = _choose(results, y_enc[rows], scorer, plan)
+    weights, score = _choose(results, y_enc[rows], scorer, plan, w_rows)
     if stacking and len(rows) == n_rows:
         report(0.88, "stacking")
         inputs = _stack_inputs(weights, n_classes)
@@ -345,17 +426,18 @@ def _train(
         first = len(results)
         run_candidates(
             plan.stack_learners, ctx, Z, y_enc, folds, scorer, deadline, lambda r: 0.0,
-            on_candidate, results, fallback=False,
+            on_candidate, results, fallback=False, weight=w,
         )
         for k, result in enumerate(results[first:]):
             result.index, result.stacked = plan.n_candidates + k, True
-        weights, score = _choose(results, y_enc[rows], scorer, plan)
+        weights, score = _choose(results, y_enc[rows], scorer, plan, w_rows)
     if plan.prune_tolerance > 0 and bagged:
         # Only bags: a refit member costs 1/k of one to predict, and one holdout's score is
         # too noisy to judge 0.2 % by.
         weights, score = prune_by_cost(
             [r.oof for r in results], y_enc[rows], scorer, weights, score,
             _cost_of(results, inputs, bagged), plan.prune_tolerance,
+            **({} if w_rows is None else {"weight": w_rows}),
         )
     if not any(w > 0 and r.stacked for r, w in zip(results, weights, strict=True)):
         inputs = []
@@ -373,7 +455,9 @@ def _train(
         )
         if refit:
             data = Z if result.stacked else M
-            components = [result.learner.fit(ctx, data, y_enc, rounds=result.refit_rounds())]
+            components = [
+                result.learner.fit(ctx, data, y_enc, rounds=result.refit_rounds(), **fit_weight)
+            ]
         else:
             components = list(result.models)
         member_of[k] = len(members)
@@ -381,7 +465,9 @@ def _train(
     model = FittedModel(encoder, labels, members, [member_of[k] for k in inputs])
 
     oof = blend([r.oof for r in results], weights)
-    metric = _oof_metric(task, labels, y_enc[rows], oof)
+    if scorer.tunes_threshold:
+        model.threshold, _ = best_threshold(scorer.name, y_enc[rows], oof[:, 1], w_rows)
+    metric = _oof_metric(task, labels, y_enc[rows], oof, model)
     truth, pred, source = y_enc[rows], oof, "out_of_fold"
     if validation is not None:
         try:

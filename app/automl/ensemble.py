@@ -10,9 +10,14 @@ from .metrics import Scorer
 
 
 def greedy_selection(
-    preds: list[np.ndarray], y: np.ndarray, scorer: Scorer, rounds: int = 25
+    preds: list[np.ndarray],
+    y: np.ndarray,
+    scorer: Scorer,
+    rounds: int = 25,
+    weight: np.ndarray | None = None,
 ) -> tuple[np.ndarray, float]:
-    """Weights over `preds` (summing to 1) and the score of the weighted average.
+    """Weights over `preds` (summing to 1) and the score of the weighted average (`weight`:
+    the rows' sample weights, if any, in that score).
 
     Adds one model per round, with replacement, choosing the one that gives the best blend;
     the best blend seen over all rounds is returned. The first round picks the best single
@@ -24,7 +29,7 @@ def greedy_selection(
     for step in range(1, rounds + 1):
         choice, choice_score = 0, None
         for j, pred in enumerate(preds):
-            score = scorer(y, (total + pred) / step)
+            score = scorer(y, (total + pred) / step, weight)
             if choice_score is None or scorer.better(score, choice_score):
                 choice, choice_score = j, score
         counts[choice] += 1
@@ -44,14 +49,15 @@ def prune_by_cost(
     score: float,
     cost: Callable[[frozenset[int]], float],
     tolerance: float,
+    weight: np.ndarray | None = None,
 ) -> tuple[np.ndarray, float]:
     """Drop ensemble members while the blend's error stays within `tolerance` (relative)
     of the error of `score`, the blend given by `weights`.
 
-    The error is the score for losses and 1 - score for ROC AUC. `cost` gives the prediction
-    cost of a set of members (which may share inputs, such as a stack's). Each step tries the
-    removals that save the most first and reweights the remaining members by greedy selection;
-    it stops when no removal keeps the error in bounds.
+    The error is the score for losses and 1 - score for the others (ROC AUC, accuracy...).
+    `cost` gives the prediction cost of a set of members (which may share inputs, such as a
+    stack's). Each step tries the removals that save the most first and reweights the
+    remaining members by greedy selection; it stops when no removal keeps the error in bounds.
     """
 
     def error(value: float) -> float:
@@ -68,7 +74,9 @@ def prune_by_cost(
             if saving <= 0:
                 break
             rest = sorted(chosen - {i})
-            rest_weights, rest_score = greedy_selection([preds[j] for j in rest], y, scorer)
+            rest_weights, rest_score = greedy_selection(
+                [preds[j] for j in rest], y, scorer, weight=weight
+            )
             if error(rest_score) <= limit:
                 weights = np.zeros(len(preds))
                 weights[rest] = rest_weights

@@ -45,13 +45,15 @@ def cross_validate(
     scorer: Scorer,
     deadline: float | None = None,
     must_finish: bool = False,
+    weight: np.ndarray | None = None,
 ) -> CandidateResult:
     """Fit `learner` on every fold and score its out-of-fold predictions.
 
     When `deadline` (time.monotonic) passes or the next fold is not expected to finish
     before it, this raises BudgetExceeded, unless `must_finish`: then the fits are cut short
     at the deadline and the remaining folds skipped (at least one fold is always fitted),
-    and the result covers only the validated rows.
+    and the result covers only the validated rows. `weight` (per row of `X`, or None) weights
+    the fits and the score.
     """
     done: list[Fold] = []
     preds, models, rounds, seconds = [], [], [], []
@@ -72,6 +74,7 @@ def cross_validate(
             valid=(X_valid, y[fold.valid]),
             deadline=None if must_finish else deadline,
             stop_at=deadline if must_finish else None,
+            **_weights(weight, fold),
         )
         fitted_at = time.monotonic()
         preds.append(fitted.predict(X_valid))
@@ -83,10 +86,18 @@ def cross_validate(
     rows = np.concatenate([fold.valid for fold in done])
     order = np.argsort(rows, kind="stable")
     rows, oof = rows[order], np.concatenate(preds)[order]
-    score = scorer(y[rows], oof)
+    score = scorer(y[rows], oof, None if weight is None else weight[rows])
     return CandidateResult(
         learner, rows, oof, score, models, rounds, float(np.sum(seconds)), predicting
     )
+
+
+def _weights(weight: np.ndarray | None, fold: Fold) -> dict:
+    """The fit's weight arguments for a fold (none without weights: every learner's fit
+    then runs exactly as it always has)."""
+    if weight is None:
+        return {}
+    return {"weight": weight[fold.train], "valid_weight": weight[fold.valid]}
 
 
 def run_candidates(
@@ -102,6 +113,7 @@ def run_candidates(
     results: list[CandidateResult] | None = None,
     cost: Callable[[Learner, list[CandidateResult]], float | None] | None = None,
     fallback: bool = True,
+    weight: np.ndarray | None = None,
 ) -> list[CandidateResult]:
     """Evaluate learners in order until they are done or the deadline is reached.
 
@@ -130,7 +142,9 @@ def run_candidates(
                 continue
         report(i, f"cross-validating {learner.name}")
         try:
-            result = cross_validate(learner, ctx, X, y, folds, scorer, limit, must_finish)
+            result = cross_validate(
+                learner, ctx, X, y, folds, scorer, limit, must_finish, weight
+            )
         except BudgetExceeded:
             continue
         result.index = i

@@ -41,8 +41,10 @@ def _take_columns(vectors, keep: Sequence[int]):
     return vectors[:, keep]
 
 
-def training_features(table: Columns, label: str, categorical: list[str]):
-    """Features, labels and the layout to remember, for the labelled rows of `table`."""
+def training_features(table: Columns, label: str, categorical: list[str],
+                      exclude: Sequence[str] = ()):
+    """Features, labels and the layout to remember, for the labelled rows of `table`.
+    Columns named in `exclude` (a weight column) are not features."""
     labels = table.column(label)
     if labels is None:
         raise BadRequest(f"label attribute '{label}' is not in the dataset; it has "
@@ -51,7 +53,7 @@ def training_features(table: Columns, label: str, categorical: list[str]):
     if missing:
         raise BadRequest(f"categorical features {missing} are not in the dataset; it has "
                          f"{table.available()}")
-    keep, names, named = numeric_layout(table, {label, *categorical})
+    keep, names, named = numeric_layout(table, {label, *categorical, *exclude})
     labelled = np.array([not is_missing(v) for v in labels], dtype=bool)
     if not labelled.any():
         raise BadRequest(f"no row of the dataset has a value for label '{label}'")
@@ -62,6 +64,34 @@ def training_features(table: Columns, label: str, categorical: list[str]):
     features = Features(numeric=numeric, numeric_names=names, categorical=cats)
     layout = {"numeric_names": names, "named": named, "n_numeric": len(keep)}
     return features, [labels[i] for i in rows], layout
+
+
+def weight_column(table: Columns, name: str, label: str) -> np.ndarray:
+    """The weights of the labelled rows (the rows `training_features` keeps), as floats: NaN
+    where missing (the engine leaves those rows out); a 400 naming the first value that is
+    not a number, or a negative one."""
+    values = table.column(name)
+    if values is None:
+        raise BadRequest(f"weight_attribute '{name}' is not in the dataset; it has "
+                         f"{table.available() or 'no attributes'}")
+    labels = table.column(label)
+    rows = [i for i, v in enumerate(labels) if not is_missing(v)]
+    out = np.empty(len(rows), dtype=float)
+    for k, i in enumerate(rows):
+        value = values[i]
+        if is_missing(value):
+            out[k] = np.nan
+            continue
+        try:
+            number = None if isinstance(value, bool) else float(value)
+        except (TypeError, ValueError):
+            number = None
+        if number is None or not 0 <= number < np.inf:
+            raise BadRequest(
+                f"weight_attribute '{name}' holds {value!r} in row {i + 1}; weights must be "
+                "numbers >= 0 (leave a row's weight empty to leave the row out of training)")
+        out[k] = number
+    return out
 
 
 def _numeric_column(table: Columns, name: str) -> np.ndarray:

@@ -13,7 +13,7 @@ from app.errors import BadRequest
 from app.ingest import Columns
 from app.jobs.inputs import read_meta
 from app.jobs.state import finish, still_ours
-from app.jobs.tables import prediction_features, training_features
+from app.jobs.tables import prediction_features, training_features, weight_column
 from app.storage.collections import read_collection
 
 log = logging.getLogger(__name__)
@@ -85,7 +85,10 @@ def run_training_job(db: Database, job: Job, attempt: int) -> None:
     volunteer_for_the_oom_killer()
     with db.session() as session:
         table = _table(session, job.collection_id)
-        features, labels, layout = training_features(table, label, categorical)
+        weight_name = meta.get("weight_attribute")
+        features, labels, layout = training_features(
+            table, label, categorical, exclude=[weight_name] if weight_name else [])
+        weights = weight_column(table, weight_name, label) if weight_name else None
         validation = None
         if meta.get("validation_collection_id"):
             valid_table = _table(session, meta["validation_collection_id"])
@@ -102,7 +105,8 @@ def run_training_job(db: Database, job: Job, attempt: int) -> None:
             features, labels, task=meta["task_type"], mode=meta["training_mode"],
             validation=validation, time_budget=meta.get("time_budget"),
             seed=meta.get("seed") or 0, progress=_progress_writer(db, job.id, attempt),
-            limits=limits)
+            limits=limits, eval_metric=meta.get("eval_metric"), sample_weight=weights,
+            class_weight=meta.get("class_weight"))
     except automl.TrainingError as err:
         raise BadRequest(str(err)) from err
     if result.memory_estimate is not None:

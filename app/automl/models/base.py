@@ -63,10 +63,13 @@ class Learner(Protocol):
         rounds: int | None = None,
         deadline: float | None = None,
         stop_at: float | None = None,
+        weight: np.ndarray | None = None,
+        valid_weight: np.ndarray | None = None,
     ) -> FittedComponent:
         """Fit on (X, y). `valid` = (X_val, y_val) enables early stopping; `rounds` fixes the
         number of boosting rounds (refit). Past `deadline` (time.monotonic) the fit raises
-        BudgetExceeded; past `stop_at` an iterative learner stops and keeps what it has."""
+        BudgetExceeded; past `stop_at` an iterative learner stops and keeps what it has.
+        `weight` / `valid_weight`: per-row sample weights of X / of valid's rows (None: 1)."""
         ...
 
     def best_rounds(self, fitted: FittedComponent) -> int | None:
