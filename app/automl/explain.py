@@ -196,8 +196,16 @@ def permutation_importance(model, X: Features, truth: np.ndarray,
     for j in chosen:
         drops = []
         for _ in range(PERMUTATION_REPEATS):
-            shuffled = _shuffle_column(M, j, rng.permutation(M.shape[0]))
-            score = scorer(y, model.predict_encoded(shuffled))
+            perm = rng.permutation(M.shape[0])
+            if sp.issparse(M):
+                score = scorer(y, model.predict_encoded(_shuffle_column(M, j, perm)))
+            else:  # shuffled in place and put back: no copy of a wide matrix per shuffle
+                column = M[:, j].copy()
+                M[:, j] = column[perm]
+                try:
+                    score = scorer(y, model.predict_encoded(M))
+                finally:
+                    M[:, j] = column
             drops.append(baseline - score if scorer.greater_is_better else score - baseline)
         results.append(PermutationImportance(names[j], float(np.mean(drops)),
                                              float(np.std(drops))))
@@ -243,10 +251,6 @@ def _scorer(model, metric: str | None) -> Scorer:
 
 
 def _shuffle_column(M, j: int, perm: np.ndarray):
-    if sp.issparse(M):
-        column = M[:, j].toarray().ravel()[perm]
-        return sp.hstack([M[:, :j], sp.csc_matrix(column[:, None]), M[:, j + 1:]],
-                         format="csr")
-    out = M.copy()
-    out[:, j] = M[perm, j]
-    return out
+    """Sparse (csc) `M` with column j's values in the order `perm`, as csr."""
+    column = M[:, j].toarray().ravel()[perm]
+    return sp.hstack([M[:, :j], sp.csc_matrix(column[:, None]), M[:, j + 1:]], format="csr")

@@ -145,6 +145,8 @@ def test_sparse_input_is_explained():
     X = Features(sp.csr_matrix(dense), [f"v{j}" for j in range(5)])
     model = fit_model("binary", {"lgbm": 0.5, "linear": 0.5}, X=X, y=y)
     check_sums(model, Features(sp.csr_matrix(dense[:20]), [f"v{j}" for j in range(5)]))
+    result = permutation_importance(model, X, model.labels.encode_truth(y))
+    assert {r.feature for r in result.importances[:2]} == {"v0", "v1"}
 
 
 def test_stacked_models_and_too_many_rows_are_refused():
