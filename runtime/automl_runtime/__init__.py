@@ -75,7 +75,8 @@ class Model:
     @property
     def features(self) -> list[str]:
         """The columns a DataFrame must have: the numeric names (f0, f1, ... for unnamed
-        vectors) then the categorical ones."""
+        vectors) then the categorical ones. (Built on each call: for very wide unnamed
+        vectors, `n_numeric` says the same at no cost.)"""
         return [*self._encoder.numeric_names_, *self.categorical_features]
 
     def predict(self, rows) -> pd.Series:
