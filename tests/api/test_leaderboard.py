@@ -60,6 +60,25 @@ def test_eval_metric_weights_and_the_kept_leaderboard(client, dataset):
     assert {entry["metric"] for entry in board} == {"auc"}
 
 
+def test_predictions_apply_the_tuned_threshold_and_probabilities_do_not(client, project):
+    where = {"project_name": project, "collection_name": "t"}
+    upload(client, where, csv_rows(400, 0))  # w is all 1s: here an uninformative feature
+    job = client.ok("train_automl_model", **where, model_name="b", training_mode="high_speed",
+                    task_type="classification", label_attribute="label",
+                    eval_metric="balanced_accuracy")["job_id"]
+    client.finished(job, "get_automl_training_status")
+    model = {**where, "model_name": "b"}
+    manifest = client.ok("download_automl_model", **model)["manifest"]
+    threshold = manifest["decision_threshold"]
+    assert 0 < threshold < 0.4  # balanced accuracy favours the 10 % minority
+    rows = base64.b64encode(csv_rows(300, 9).encode()).decode()
+    answer = client.ok("automl_predict", **model, file_data=rows, file_format="csv",
+                       has_field_names=True, return_probabilities=True)
+    p1 = [p[answer["classes"].index(1)] for p in answer["probabilities"]]
+    assert answer["predictions"] == [int(p > threshold) for p in p1]
+    assert answer["predictions"] != [int(p > 0.5) for p in p1]  # the threshold matters here
+
+
 def test_leaderboard_of_a_regression_metric_is_sorted_ascending(client, project):
     where = {"project_name": project, "collection_name": "r"}
     rng = np.random.default_rng(5)
