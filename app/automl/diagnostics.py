@@ -58,13 +58,15 @@ def roc(positive: np.ndarray, score: np.ndarray, label) -> dict | None:
     }
 
 
-def classification(truth: np.ndarray, proba: np.ndarray, classes: Sequence, source: str) -> dict:
+def classification(truth: np.ndarray, proba: np.ndarray, classes: Sequence, source: str,
+                   predicted: np.ndarray | None = None) -> dict:
     """`truth`: class codes (k < len(classes) is classes[k]; a larger code is a label the
     model does not know, a validation set's only: counted wrong, left out of the matrix);
-    `proba`: the predicted probabilities, a column per class."""
+    `proba`: the predicted probabilities, a column per class; `predicted`: the class codes
+    the model predicts (a tuned decision threshold's), by default the most probable."""
     truth = np.asarray(truth, dtype=np.int64)
     n_classes = len(classes)
-    predicted = proba.argmax(axis=1)
+    predicted = proba.argmax(axis=1) if predicted is None else np.asarray(predicted)
     known = truth < n_classes
     out: dict = {
         "kind": "classification",

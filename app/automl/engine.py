@@ -482,7 +482,9 @@ def _train(
     if task == "regression":
         charts = diagnostics.regression(truth, pred, source, seed)
     else:
-        charts = diagnostics.classification(truth, pred, labels.classes_, source)
+        charts = diagnostics.classification(
+            truth, pred, labels.classes_, source, predicted=model.decide(pred)
+        )
     leaderboard = _leaderboard(results, weights, score, scorer, inputs)
     report(1.0, "done")
     return TrainResult(

@@ -170,6 +170,10 @@ def test_the_threshold_is_applied_by_predict_not_predict_proba_and_kept_in_the_a
     assert loaded.threshold == model.threshold
     assert loaded.predict(X) == model.predict(X)
     np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+    # The confusion matrix kept for the charts counts the thresholded out-of-fold decisions.
+    matrix = np.asarray(results["balanced_accuracy"].diagnostics["confusion_matrix"])
+    argmax_matrix = np.asarray(results[None].diagnostics["confusion_matrix"])
+    assert matrix[:, 1].sum() > argmax_matrix[:, 1].sum()  # many more predicted positives
     # The reported metrics use the decisions the model makes.
     evaluated = model.evaluate(X, y)
     truth = np.asarray(y)
