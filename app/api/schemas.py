@@ -379,7 +379,17 @@ class DownloadModelRequest(ModelRequest):
                            "express exactly (see docs/compatibility.md)")
 
 
+def _importance_schema(schema: dict[str, Any]) -> None:
+    _require_key(schema)
+    schema["anyOf"] = [  # permutation importance needs the rows to shuffle
+        {"properties": {"importance_type": {"const": "gain"}}},
+        {"required": ["validation_dataset"], "properties": {
+            "validation_dataset": _string(minLength=1, pattern=CONTAINER_NAME_PATTERN)}},
+    ]
+
+
 class FeatureImportanceRequest(ModelRequest):
+    model_config = ConfigDict(json_schema_extra=_importance_schema)
     importance_type: Annotated[str, WithJsonSchema(_string(enum=["gain", "permutation"]))] = (
         Field("gain", description="Extension: gain (each feature's share of the trees' gain, "
                                   "the default) or permutation (how much the model's selection "
