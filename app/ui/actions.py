@@ -165,7 +165,9 @@ def train(request: Request, project: str, dataset: str, csrf_token: Token = "",
           task_type: Annotated[str, Form()] = "classification",
           label_attribute: Annotated[str, Form()] = "",
           categorical_features: Annotated[list[str] | None, Form()] = None,
-          time_budget: Annotated[str, Form()] = "") -> Response:
+          time_budget: Annotated[str, Form()] = "",
+          eval_metric: Annotated[str, Form()] = "",
+          class_weight: Annotated[str, Form()] = "") -> Response:
     api = api_of(request)
     with visit(request, csrf_token) as v:
         try:
@@ -176,14 +178,16 @@ def train(request: Request, project: str, dataset: str, csrf_token: Token = "",
                 label_attribute=label_attribute,
                 categorical_features=[c for c in categorical_features or []
                                       if c != label_attribute],
-                time_budget=budget)
+                time_budget=budget, eval_metric=eval_metric or None,
+                class_weight=class_weight or None)
             job = automl.start_training(v.db, v.user, form, limits=api.training_limits)
         except AppError as err:
             return _refused(request, v, err, "dataset.html",
                             lambda: contexts.dataset_page(v, project, dataset),
                             {"model_name": model_name, "training_mode": training_mode,
                              "task_type": task_type, "label_attribute": label_attribute,
-                             "time_budget": time_budget})
+                             "time_budget": time_budget, "eval_metric": eval_metric,
+                             "class_weight": class_weight})
     api.runner.submit(job.id, job.kind)
     return redirect(job_url(job.id))
 

@@ -3,6 +3,7 @@ that failed on it are drawn from the same context."""
 
 from datetime import UTC, datetime
 
+from app.automl.metrics import CLASSIFICATION_METRICS, REGRESSION_METRICS
 from app.db.models import Job, Model
 from app.services import automl, collections, jobs, projects, summaries
 from app.ui import charts
@@ -31,6 +32,8 @@ def dataset_page(v: Visit, project: str, dataset: str) -> dict:
     text = [a.name for a in summary.attributes if a.kind in ("text", "boolean", "mixed")]
     return {"project": project, "dataset": collection, "summary": summary,
             "models": automl.list_models(v.db, v.user, project, dataset),
+            "metric_choices": {"classification": CLASSIFICATION_METRICS,
+                               "regression": REGRESSION_METRICS},
             "label_choices": labels, "label_default": _label_default(summary),
             "categorical_choices": [a.name for a in summary.attributes],
             "categorical_default": set(collection.categorical_attributes or text)}
