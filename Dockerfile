@@ -50,8 +50,8 @@ USER 10001:10001
 
 EXPOSE 8000
 
-# No curl in slim images: ask /health with the standard library (non-2xx raises -> exit 1).
+# No curl in slim images: ask /ready (database, schema, broker) with the standard library (non-2xx raises -> exit 1).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=4)"]
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/ready', timeout=4)"]
 
 CMD ["automl-server", "serve", "--host", "0.0.0.0", "--port", "8000"]

@@ -8,7 +8,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
-from app.api import automl, collections, errors, jobs, openapi, projects
+from app.api import automl, collections, errors, jobs, openapi, projects, ready
 from app.api.deps import Api
 from app.api.envelope import success
 from app.api.limits import BodySizeLimit
@@ -68,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (projects, collections, jobs, automl):
         api.include_router(module.router)
     app.include_router(api)
+    app.include_router(ready.router)
     app.include_router(ui_pages.router)
     app.include_router(ui_actions.router)
     app.mount("/ui/static", StaticFiles(directory=UI_STATIC), name="ui-static")

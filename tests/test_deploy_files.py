@@ -120,7 +120,7 @@ def test_dockerfile_serves_the_api_with_a_python_healthcheck():
     _, _, check = health.partition(" CMD ")
     command = exec_form(check.strip())
     assert command[0] == "python"
-    assert "/health" in command[-1] and "127.0.0.1:8000" in command[-1]
+    assert "/ready" in command[-1] and "127.0.0.1:8000" in command[-1]
     assert "curl" not in health and "wget" not in health
     env = " ".join(a for k, a in final if k == "ENV")
     assert "AUTOML_DATA_DIR=" in env and "/opt/venv/bin" in env
@@ -220,7 +220,7 @@ def test_healthchecks(compose):
     assert "pg_isready" in " ".join(services["postgres"]["healthcheck"]["test"])
     assert services["redis"]["healthcheck"]["test"] == ["CMD", "redis-cli", "ping"]
     api = services["api"]["healthcheck"]["test"]
-    assert api[:2] == ["CMD", "python"] and "/health" in api[-1]
+    assert api[:2] == ["CMD", "python"] and "/ready" in api[-1]
     # the worker runs the API image but serves no HTTP: the image's check must be off
     assert services["worker"]["healthcheck"] == {"disable": True}
 

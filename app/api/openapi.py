@@ -57,6 +57,7 @@ STATUSES: dict[str, tuple[int, ...]] = {
     "/api/delete_automl_model": _FOUND,
     "/api/download_automl_model": _FOUND_OR_CONFLICT,  # a model training or failed: 409
     "/health": (413, 500),
+    "/ready": (413, 500, 503),  # 503: the database, its schema or the broker, with the reason
 }
 """The failure statuses of each operation. An operation missing here is documented with every
 failure status (tests/api/test_openapi.py asserts that each one is listed)."""

@@ -55,6 +55,13 @@ class HealthResponse(Success):
     status: Literal["ok"] = Field(description="Always ok")
 
 
+class ReadyResponse(Success):
+    """Extension: the server can work now (database reachable with its schema at the head
+    revision; in production mode the broker reachable too). Otherwise 503 with the reason."""
+
+    status: Literal["ready"] = Field(description="Always ready")
+
+
 class ProjectListResponse(Success):
     project_list: list[str] = Field(description="The caller's project names, oldest first")
 

@@ -24,7 +24,7 @@ from tests.conftest import ALICE, Client, make_settings
 ERROR = {"$ref": "#/components/schemas/ErrorResponse"}
 GENERIC = ({"$ref": "#/components/schemas/Success"},
            {"$ref": "#/components/schemas/SuccessResponse"})
-NOT_FOUND_IMPOSSIBLE = {"/api/create_project", "/api/get_project_list", "/health"}
+NOT_FOUND_IMPOSSIBLE = {"/api/create_project", "/api/get_project_list", "/health", "/ready"}
 CONFLICTS = {"/api/create_project", "/api/init", "/api/upload", "/api/upload_automl_X",
              "/api/cancel_job", "/api/train_automl_model", "/api/automl_predict",
              "/api/get_model_validation_metric", "/api/get_feature_importance",
@@ -79,7 +79,8 @@ def test_every_operation_lists_the_statuses_it_answers(document):
     for path, method, operation in operations(document):
         responses = operation["responses"]
         assert responses["200"]["content"]["application/json"]["schema"] not in GENERIC
-        expected = {"413", "500"} if path == "/health" else {"400", "401", "413", "500", "503"}
+        expected = ({"413", "500"} if path == "/health" else {"413", "500", "503"}
+                    if path == "/ready" else {"400", "401", "413", "500", "503"})
         if path not in NOT_FOUND_IMPOSSIBLE:
             expected.add("404")
         if path in CONFLICTS:
@@ -108,7 +109,7 @@ def success_schema(document, path: str) -> dict:
 
 EXTENSION_ENDPOINTS = {"/api/get_collection_info", "/api/cancel_job", "/api/list_jobs",
                        "/api/download_automl_model", "/api/get_model_leaderboard",
-                       "/health"}
+                       "/health", "/ready"}
 EXTENSION_FIELDS = {
     "JobStatusResponse": {"job_id", "job_type", "progress", "current_step", "leaderboard",
                   "num_training_samples", "num_inserted", "num_deleted", "num_labelled",
