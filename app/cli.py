@@ -17,7 +17,24 @@ def _settings(args) -> Settings:
         overrides["host"] = args.host
     if getattr(args, "port", None):
         overrides["port"] = args.port
+    if getattr(args, "ssl_certfile", None):
+        overrides["ssl_certfile"] = args.ssl_certfile
+    if getattr(args, "ssl_keyfile", None):
+        overrides["ssl_keyfile"] = args.ssl_keyfile
     return Settings(**overrides)
+
+
+def _tls_problem(settings: Settings) -> str | None:
+    """Both files or neither, and both readable: said plainly instead of uvicorn's traceback."""
+    files = {"--ssl-certfile": settings.ssl_certfile, "--ssl-keyfile": settings.ssl_keyfile}
+    given = [flag for flag, path in files.items() if path]
+    if len(given) == 1:
+        missing = next(flag for flag in files if flag not in given)
+        return f"{given[0]} needs {missing} too (AUTOML_SSL_CERTFILE, AUTOML_SSL_KEYFILE)"
+    for flag, path in files.items():
+        if path and not path.is_file():
+            return f"{flag} {path}: no such file"
+    return None
 
 
 def serve(args) -> int:
@@ -26,13 +43,18 @@ def serve(args) -> int:
     from app.main import create_app
 
     settings = _settings(args)
+    tls_problem = _tls_problem(settings)
+    if tls_problem:
+        print(f"error: {tls_problem}", file=sys.stderr)
+        return 2
     if settings.broker_url and not _schema_ready(settings):
         return 1
     if not settings.open_access and not settings.api_keys and not _has_keys(settings):
         print("warning: no API keys are registered; create one with `automl-server create-key "
               "USER`, set AUTOML_API_KEYS, or start with --open", file=sys.stderr)
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port,
-                log_level=os.environ.get("AUTOML_LOG_LEVEL", "info"))
+                ssl_certfile=settings.ssl_certfile, ssl_keyfile=settings.ssl_keyfile,
+                log_level=settings.log_level)
     return 0
 
 
@@ -108,7 +130,7 @@ def worker(args) -> int:
         return 2
     queues = ",".join(f"{settings.queue_prefix}.{q}" for q in args.queues.split(","))
     argv = ["worker", "--queues", queues, "--concurrency", str(args.concurrency),
-            "--loglevel", os.environ.get("AUTOML_LOG_LEVEL", "info").upper(),
+            "--loglevel", settings.log_level.upper(),
             "--hostname", args.hostname or f"automl-{os.getpid()}@%h"]
     celery_app.worker_main(argv)
     return 0
@@ -123,6 +145,9 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--data-dir", help="default ./automl-data (AUTOML_DATA_DIR)")
     run.add_argument("--open", action="store_true",
                      help="accept any non-empty API key, each its own tenant (AUTOML_OPEN_ACCESS)")
+    run.add_argument("--ssl-certfile", help="serve HTTPS with this PEM certificate "
+                                            "(AUTOML_SSL_CERTFILE); needs --ssl-keyfile")
+    run.add_argument("--ssl-keyfile", help="the certificate's PEM private key (AUTOML_SSL_KEYFILE)")
     run.set_defaults(func=serve)
     key = commands.add_parser("create-key", help="print a new API key for USER")
     key.add_argument("user")

@@ -62,8 +62,19 @@ class Settings(BaseSettings):
     republish_after: float = Field(
         30.0, description="Production: re-send jobs still pending (or stale) after this, s"
     )
+    train_threads: int = Field(
+        1, ge=1, description="Threads of one training or prediction (LightGBM, CatBoost, BLAS); "
+                             "1 because LightGBM's threads busy-wait when processes compete"
+    )
+    log_level: Literal["critical", "error", "warning", "info", "debug"] = Field(
+        "info", description="Log level of serve (uvicorn) and worker (Celery)"
+    )
     host: str = "127.0.0.1"
     port: int = 8000
+    ssl_certfile: Path | None = Field(
+        None, description="serve: HTTPS with this PEM certificate (chain); needs ssl_keyfile"
+    )
+    ssl_keyfile: Path | None = Field(None, description="serve: the certificate's PEM private key")
 
     @model_validator(mode="after")
     def _derived_defaults(self) -> "Settings":
