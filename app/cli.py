@@ -43,6 +43,13 @@ def serve(args) -> int:
     from app.main import create_app
 
     settings = _settings(args)
+    from app.services.key_secret import KeySecretMissing, key_secret
+
+    try:
+        key_secret(settings)
+    except KeySecretMissing as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     tls_problem = _tls_problem(settings)
     if tls_problem:
         print(f"error: {tls_problem}", file=sys.stderr)
@@ -91,20 +98,71 @@ def _has_keys(settings: Settings) -> bool:
         db.dispose()
 
 
-def create_key(args) -> int:
+def _keys_session(args, use) -> int:
+    """Run `use(session, secret)` on the server's database, with its key secret."""
     from app.db.migrate import ensure_schema
     from app.db.session import Database
-    from app.services.accounts import create_key as new_key
+    from app.errors import AppError
+    from app.services.key_secret import KeySecretMissing, key_secret
 
     settings = _settings(args)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        secret = key_secret(settings)
+    except KeySecretMissing as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     db = Database(settings.resolved_database_url)
-    ensure_schema(db, auto_upgrade=True)
-    with db.session() as session:
-        key = new_key(session, args.user)
-    db.dispose()
-    print(key)
+    try:
+        ensure_schema(db, auto_upgrade=True)
+        with db.session() as session:
+            use(session, secret)
+    except AppError as err:
+        print(f"error: {err.message}", file=sys.stderr)
+        return 1
+    finally:
+        db.dispose()
     return 0
+
+
+def create_key(args) -> int:
+    """`keys create USER` (and the older `create-key USER`): print a new key, store its HMAC."""
+    from app.services.accounts import create_key as new_key
+
+    return _keys_session(args, lambda session, secret: print(new_key(session, args.user,
+                                                                        secret)))
+
+
+def _when(moment) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S") if moment else "-"
+
+
+def list_keys(args) -> int:
+    """`keys list [USER]`: id, user, prefix, created, last used, revoked; never the key."""
+    from app.services.accounts import list_keys as keys_of
+
+    def show(session, _secret) -> None:
+        print("id\tuser\tprefix\tcreated\tlast_used\trevoked")
+        for k in keys_of(session, args.user):
+            print(f"{k.id}\t{k.user}\t{k.prefix or '-'}\t{_when(k.created_at)}\t"
+                  f"{_when(k.last_used_at)}\t{_when(k.revoked_at)}")
+
+    return _keys_session(args, show)
+
+
+def revoke_key(args) -> int:
+    """`keys revoke KEY_ID` (the id `keys list` shows) or `keys revoke --key KEY`."""
+    from app.services.accounts import revoke_key as revoke
+
+    if (args.key_id is None) == (args.key is None):
+        print("error: give a KEY_ID (see `keys list`) or --key KEY, not both", file=sys.stderr)
+        return 2
+
+    def run(session, secret) -> None:
+        info = revoke(session, args.key_id, args.key, secret=secret)
+        print(f"revoked key {info.id} of {info.user}")
+
+    return _keys_session(args, run)
 
 
 def migrate(args) -> int:
@@ -153,6 +211,20 @@ def main(argv: list[str] | None = None) -> int:
     key.add_argument("user")
     key.add_argument("--data-dir")
     key.set_defaults(func=create_key)
+    keys = commands.add_parser("keys", help="API keys: create, list, revoke").add_subparsers(
+        dest="keys_command", required=True)
+    made = keys.add_parser("create", help="print a new API key for USER (only its HMAC is kept)")
+    made.add_argument("user")
+    made.set_defaults(func=create_key)
+    listed = keys.add_parser("list", help="keys (of USER): id, prefix, created, last used")
+    listed.add_argument("user", nargs="?")
+    listed.set_defaults(func=list_keys)
+    revoked = keys.add_parser("revoke", help="revoke a key: refused at once by every process")
+    revoked.add_argument("key_id", nargs="?", type=int, help="the id `keys list` shows")
+    revoked.add_argument("--key", help="the key itself, instead of its id")
+    revoked.set_defaults(func=revoke_key)
+    for sub in (made, listed, revoked):
+        sub.add_argument("--data-dir")
     mig = commands.add_parser("migrate", help="create or upgrade the database schema")
     mig.add_argument("--data-dir")
     mig.set_defaults(func=migrate)

@@ -75,6 +75,10 @@ class Settings(BaseSettings):
         None, description="serve: HTTPS with this PEM certificate (chain); needs ssl_keyfile"
     )
     ssl_keyfile: Path | None = Field(None, description="serve: the certificate's PEM private key")
+    key_secret: str = Field(
+        "", description="API keys are stored as HMAC-SHA256 with this secret; embedded default: "
+                        "generated into data_dir/key-secret; production: required"
+    )
 
     @model_validator(mode="after")
     def _derived_defaults(self) -> "Settings":

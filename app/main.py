@@ -18,6 +18,7 @@ from app.db.session import Database
 from app.jobs.runner import JobRunner, LocalRunner
 from app.jobs.state import recover_interrupted
 from app.services.accounts import register_keys_from_spec
+from app.services.key_secret import key_secret
 from app.ui import actions as ui_actions
 from app.ui import pages as ui_pages
 from app.ui.rendering import HERE as UI_DIR
@@ -44,7 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         db = Database(settings.resolved_database_url)
         ensure_schema(db, auto_upgrade=not settings.broker_url)
         with db.session() as session:
-            register_keys_from_spec(session, settings.api_keys)
+            register_keys_from_spec(session, settings.api_keys, key_secret(settings))
         runner = make_runner(settings, db)
         app.state.api = Api(settings, db, runner)
         if not settings.broker_url:

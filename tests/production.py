@@ -17,6 +17,7 @@ from app.db.session import Database
 
 SERVER_URL = os.environ.get("AUTOML_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432")
 BROKER_URL = os.environ.get("AUTOML_TEST_REDIS", "redis://127.0.0.1:6379/15")
+KEY_SECRET = "test-key-secret-" + secrets.token_hex(8)
 
 
 def services_available() -> str | None:
@@ -64,11 +65,13 @@ class ProductionStack:
     def env(self) -> dict:
         return {**os.environ, "AUTOML_DATABASE_URL": self.url, "AUTOML_BROKER_URL": BROKER_URL,
                 "AUTOML_QUEUE_PREFIX": self.prefix, "AUTOML_LOG_LEVEL": "warning",
+                "AUTOML_KEY_SECRET": KEY_SECRET,
                 **self.extra_env}
 
     def settings(self, data_dir, **overrides) -> Settings:
         values = {"data_dir": data_dir, "database_url": self.url, "broker_url": BROKER_URL,
-                  "queue_prefix": self.prefix, "republish_after": 3.0, **overrides}
+                  "queue_prefix": self.prefix, "republish_after": 3.0,
+                  "key_secret": KEY_SECRET, **overrides}
         return Settings(**values)
 
     def start_worker(self, concurrency: int = 2) -> subprocess.Popen:

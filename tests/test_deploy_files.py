@@ -299,6 +299,6 @@ def test_readme_documents_the_docker_mode():
     readme = (ROOT / "README.md").read_text()
     assert "## Production mode with Docker" in readme
     for snippet in ("docker compose up -d --build", "--scale worker=",
-                    "docker compose exec api automl-server create-key",
+                    "docker compose exec api automl-server keys create",
                     "automl-server migrate", "automl-server worker"):
         assert snippet in readme, snippet

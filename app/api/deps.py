@@ -18,6 +18,7 @@ from app.errors import RateLimited
 from app.ingest.limits import IngestLimits
 from app.jobs.runner import JobRunner
 from app.services.accounts import find_user, register_open_key
+from app.services.key_secret import key_secret
 
 
 class RateLimiter:
@@ -47,6 +48,7 @@ class Api:
         self.settings = settings
         self.db = db
         self.runner = runner
+        self.key_secret = key_secret(settings)
         self.limiter = RateLimiter(settings.rate_limit_per_second)
         self.ingest_limits = IngestLimits.from_settings(settings)
         self.training_limits = {"train_memory_limit": settings.train_memory_limit,
@@ -64,7 +66,8 @@ class Api:
 
     def user_for_key(self, session: Session, key: str) -> User:
         """The key's user; in open access an unknown key becomes a tenant of its own."""
-        user = find_user(session, key, open_access=self.settings.open_access)
+        user = find_user(session, key, open_access=self.settings.open_access,
+                         secret=self.key_secret)
         if user is None:
             user = session.get(User, self._register_open_key(key))
         return user
@@ -74,8 +77,8 @@ class Api:
         loser of the unique constraint finds the winner's row on its second try."""
         def user_id() -> int:
             with self.db.session() as session:
-                user = find_user(session, key, open_access=True)
-                return (user or register_open_key(session, key)).id
+                user = find_user(session, key, open_access=True, secret=self.key_secret)
+                return (user or register_open_key(session, key, self.key_secret)).id
 
         try:
             return user_id()

@@ -40,7 +40,8 @@ def _unauthenticated(request: Request, body: object) -> Unauthorized | None:
         return None
     try:
         with api.db.session() as session:
-            find_user(session, key, open_access=api.settings.open_access)
+            find_user(session, key, open_access=api.settings.open_access,
+                      secret=api.key_secret)
     except Unauthorized as err:
         return err
     return None

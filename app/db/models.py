@@ -56,6 +56,12 @@ class ApiKey(Base):
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = _now_column()
+    # "hmac": HMAC-SHA256 with the server secret; "sha256": a row from before 0006, rewritten
+    # as hmac when its key is next used.
+    hash_scheme: Mapped[str] = mapped_column(String(8), default="hmac", server_default="sha256")
+    key_prefix: Mapped[str | None] = mapped_column(String(16))  # generated keys only
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Project(Base):

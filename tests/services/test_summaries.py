@@ -30,7 +30,8 @@ def summary(tmp_path):
         assert client.wait(job)["status"] == "finished"
         db = http.app.state.api.db
         with db.session() as session:
-            user = find_user(session, ALICE, open_access=False)
+            user = find_user(session, ALICE, open_access=False,
+                             secret=http.app.state.api.key_secret)
             yield summaries.summarize(session, collections.get_collection(session, user, "P",
                                                                           "d"))
 
