@@ -43,13 +43,25 @@ class RateLimiter:
             self._buckets[key] = (tokens - 1.0, now)
 
 
+def make_limiter(settings: Settings, secret: bytes):
+    """Production mode on a Redis broker: one bucket per key shared by every API process;
+    otherwise the in-process bucket."""
+    broker = settings.broker_url or ""
+    if settings.rate_limit_per_second > 0 and broker.startswith(("redis://", "rediss://")):
+        from app.api.rate_limit import RedisRateLimiter
+
+        return RedisRateLimiter(broker, settings.rate_limit_per_second, settings.queue_prefix,
+                                secret)
+    return RateLimiter(settings.rate_limit_per_second)
+
+
 class Api:
     def __init__(self, settings: Settings, db: Database, runner: JobRunner):
         self.settings = settings
         self.db = db
         self.runner = runner
         self.key_secret = key_secret(settings)
-        self.limiter = RateLimiter(settings.rate_limit_per_second)
+        self.limiter = make_limiter(settings, self.key_secret)
         self.ingest_limits = IngestLimits.from_settings(settings)
         self.training_limits = {"train_memory_limit": settings.train_memory_limit,
                                 "max_classes": settings.max_classes}
