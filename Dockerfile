@@ -43,7 +43,9 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     AUTOML_DATA_DIR=/var/lib/automl \
     AUTOML_HOST=0.0.0.0 \
-    AUTOML_PORT=8000
+    AUTOML_PORT=8000 \
+    AUTOML_LOG_FORMAT=json \
+    AUTOML_METRICS_DIR=/tmp/automl-metrics
 
 WORKDIR /var/lib/automl
 USER 10001:10001

@@ -5,6 +5,8 @@ import os
 import sys
 
 from app.config import Settings
+from app.observability import metrics
+from app.observability.logs import configure_logging, uvicorn_log_config
 
 
 def _settings(args) -> Settings:
@@ -17,6 +19,8 @@ def _settings(args) -> Settings:
         overrides["host"] = args.host
     if getattr(args, "port", None):
         overrides["port"] = args.port
+    if getattr(args, "log_format", None):
+        overrides["log_format"] = args.log_format
     if getattr(args, "ssl_certfile", None):
         overrides["ssl_certfile"] = args.ssl_certfile
     if getattr(args, "ssl_keyfile", None):
@@ -59,9 +63,13 @@ def serve(args) -> int:
     if not settings.open_access and not settings.api_keys and not _has_keys(settings):
         print("warning: no API keys are registered; create one with `automl-server create-key "
               "USER`, set AUTOML_API_KEYS, or start with --open", file=sys.stderr)
+    configure_logging(settings.log_format, settings.log_level)
+    # uvicorn's loggers go through the root handler; its access log is replaced by the
+    # request line of app.observability (request id, user, route, status, duration).
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port,
                 ssl_certfile=settings.ssl_certfile, ssl_keyfile=settings.ssl_keyfile,
-                log_level=settings.log_level)
+                log_level=settings.log_level, access_log=False,
+                log_config=uvicorn_log_config(settings.log_format, settings.log_level))
     return 0
 
 
@@ -190,6 +198,11 @@ def worker(args) -> int:
     argv = ["worker", "--queues", queues, "--concurrency", str(args.concurrency),
             "--loglevel", settings.log_level.upper(),
             "--hostname", args.hostname or f"automl-{os.getpid()}@%h"]
+    # Before the pool forks: its processes write metrics to the deployment's shared directory
+    # and log through our handler (Celery leaves the root logger alone).
+    metrics.setup(settings.resolved_metrics_dir)
+    configure_logging(args.log_format or settings.log_format, settings.log_level)
+    celery_app.conf.worker_hijack_root_logger = False
     celery_app.worker_main(argv)
     return 0
 
@@ -206,6 +219,8 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--ssl-certfile", help="serve HTTPS with this PEM certificate "
                                             "(AUTOML_SSL_CERTFILE); needs --ssl-keyfile")
     run.add_argument("--ssl-keyfile", help="the certificate's PEM private key (AUTOML_SSL_KEYFILE)")
+    run.add_argument("--log-format", choices=["text", "json"],
+                     help="default text (AUTOML_LOG_FORMAT)")
     run.set_defaults(func=serve)
     key = commands.add_parser("create-key", help="print a new API key for USER")
     key.add_argument("user")
@@ -232,6 +247,8 @@ def main(argv: list[str] | None = None) -> int:
     work.add_argument("--concurrency", type=int, default=1, help="processes (default 1)")
     work.add_argument("--queues", default="data,train", help="default data,train")
     work.add_argument("--hostname", help="Celery node name")
+    work.add_argument("--log-format", choices=["text", "json"],
+                      help="default text (AUTOML_LOG_FORMAT)")
     work.set_defaults(func=worker)
     args = parser.parse_args(argv)
     return args.func(args)

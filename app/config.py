@@ -69,6 +69,13 @@ class Settings(BaseSettings):
     log_level: Literal["critical", "error", "warning", "info", "debug"] = Field(
         "info", description="Log level of serve (uvicorn) and worker (Celery)"
     )
+    log_format: Literal["text", "json"] = Field(
+        "text", description="Logs of serve and worker: text, or one JSON object a line"
+    )
+    metrics_dir: Path | None = Field(
+        None, description="Prometheus multiprocess directory shared by every API process and "
+                          "worker of a deployment; default: data_dir/metrics"
+    )
     host: str = "127.0.0.1"
     port: int = 8000
     ssl_certfile: Path | None = Field(
@@ -87,6 +94,10 @@ class Settings(BaseSettings):
         if self.train_memory_limit == 0:
             self.train_memory_limit = int(TRAIN_MEMORY_FRACTION * machine_memory_bytes())
         return self
+
+    @property
+    def resolved_metrics_dir(self) -> Path:
+        return self.metrics_dir or self.data_dir / "metrics"
 
     @property
     def resolved_database_url(self) -> str:

@@ -4,7 +4,7 @@ jobs recovered at start."""
 import logging
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
@@ -17,6 +17,8 @@ from app.db.migrate import ensure_schema
 from app.db.session import Database
 from app.jobs.runner import JobRunner, LocalRunner
 from app.jobs.state import recover_interrupted
+from app.observability import metrics
+from app.observability.middleware import RequestObservability
 from app.services.accounts import register_keys_from_spec
 from app.services.key_secret import key_secret
 from app.ui import actions as ui_actions
@@ -56,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             runner.shutdown()
             db.dispose()
+            metrics.process_exited()
 
     # Swagger UI and ReDoc from files installed with the package: /docs works air-gapped.
     app = FastAPIOffline(
@@ -75,6 +78,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/ui/static", StaticFiles(directory=UI_STATIC), name="ui-static")
     errors.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    metrics.setup(settings.resolved_metrics_dir)
+    app.add_middleware(RequestObservability)  # outermost: sees every answer, sets request ids
+
+    @app.get("/metrics", tags=["health"], include_in_schema=False)
+    def prometheus_metrics() -> Response:
+        body, content_type = metrics.render(app.state.api.db)
+        return Response(body, media_type=content_type)
 
     @app.get("/health", tags=["health"])
     def health() -> dict:

@@ -17,6 +17,7 @@ from app.db.session import Database
 from app.errors import RateLimited
 from app.ingest.limits import IngestLimits
 from app.jobs.runner import JobRunner
+from app.observability.logs import request_context
 from app.services.accounts import find_user, register_open_key
 from app.services.key_secret import key_secret
 
@@ -73,6 +74,9 @@ class Api:
         key = body.user_api_key
         with self.db.session() as session:
             user = self.user_for_key(session, key)
+            context = request_context.get()
+            if context is not None:  # the request's log line names the user, never the key
+                context["user"] = user.name
             self.limiter.check(key)
             yield session, user
 

@@ -9,6 +9,7 @@ from app.db.models import Collection, Job
 from app.errors import AppError, BadRequest
 from app.ingest import Columns, FileData, IngestError, ParseOptions, parse_file
 from app.jobs.inputs import read_inputs, read_meta
+from app.observability.metrics import count_ingest
 from app.storage import codec
 from app.storage.collections import append_rows, delete_ids, set_attribute
 
@@ -108,6 +109,7 @@ def apply_data_job(session: Session, job: Job, collection: Collection,
         count = set_attribute(session, collection, name, _label_values(rows, name), rows.ids)
         return {"num_labelled": count}
     inserted = append_rows(session, collection, rows)
+    count_ingest(inserted, meta.get("file_size") or 0)
     known = collection.categorical_attributes
     declared = [c for c in meta.get("categorical", []) if c not in known]
     if declared:

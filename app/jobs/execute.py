@@ -16,23 +16,35 @@ from app.jobs.data_job import apply_data_job, prepare_data_job
 from app.jobs.memory import release_free_memory
 from app.jobs.state import OPEN, Heartbeat, claim, fail, finish, still_ours
 from app.jobs.training_job import run_training_job
+from app.observability.logs import job_id_var
+from app.observability.metrics import observe_job
 from app.storage.collections import lock_collection
 
 log = logging.getLogger(__name__)
 PEER_WAIT_SECONDS = 600
 
 
-def _guarded(db: Database, job_id: str, attempt: int, body) -> None:
+def _guarded(db: Database, job_id: str, attempt: int, body, kind: str = "data") -> None:
     """Run `body(attempt)` under a heartbeat; any failure ends the job as failed with a
-    reason, never in_progress."""
+    reason, never in_progress. Log lines meanwhile carry the job id; the time it ran is
+    observed by kind and outcome."""
+    token = job_id_var.set(job_id)
+    started = time.perf_counter()
+    state = "failed"
     try:
         with Heartbeat(db, job_id, attempt):
             body(attempt)
+        state = "finished"
     except AppError as err:
         fail(db, job_id, err.message, attempt=attempt)
     except Exception as err:  # a bug or an unexpected library error
         log.exception("job %s crashed", job_id)
         fail(db, job_id, f"internal error: {type(err).__name__}: {err}", attempt=attempt)
+    finally:
+        seconds = time.perf_counter() - started
+        observe_job(kind, state, seconds)
+        log.info("%s job %s after %.3f s", kind, state, seconds)
+        job_id_var.reset(token)
 
 
 def run_job(db: Database, job_id: str) -> None:
@@ -47,7 +59,7 @@ def run_job(db: Database, job_id: str) -> None:
         return
     attempt = claim(db, job_id)
     if attempt is not None:
-        _guarded(db, job_id, attempt, lambda attempt: _train(db, job_id, attempt))
+        _guarded(db, job_id, attempt, lambda attempt: _train(db, job_id, attempt), kind)
 
 
 def _train(db: Database, job_id: str, attempt: int) -> None:

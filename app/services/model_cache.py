@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from app.automl import FittedModel
 from app.db.models import Model, ModelArtifact
 from app.errors import NotFound
+from app.observability.metrics import set_models_cached
 
 CACHE_SIZE = 8
 
@@ -45,6 +46,7 @@ class ModelCache:
             self._items[key] = fitted
             while len(self._items) > self._size:
                 self._items.popitem(last=False)
+            set_models_cached(len(self._items))
         return fitted
 
     def drop(self, session: Session, models: Iterable[Model]) -> None:
@@ -52,6 +54,7 @@ class ModelCache:
         with self._lock:
             for key in keys:
                 self._items.pop(key, None)
+            set_models_cached(len(self._items))
 
     def __len__(self) -> int:
         return len(self._items)
