@@ -19,12 +19,12 @@ def _settings(args) -> Settings:
         overrides["host"] = args.host
     if getattr(args, "port", None):
         overrides["port"] = args.port
-    if getattr(args, "log_format", None):
-        overrides["log_format"] = args.log_format
     if getattr(args, "ssl_certfile", None):
         overrides["ssl_certfile"] = args.ssl_certfile
     if getattr(args, "ssl_keyfile", None):
         overrides["ssl_keyfile"] = args.ssl_keyfile
+    if getattr(args, "log_format", None):
+        overrides["log_format"] = args.log_format
     return Settings(**overrides)
 
 
@@ -187,9 +187,11 @@ def migrate(args) -> int:
 
 
 def worker(args) -> int:
-    """A thin wrapper over `celery -A workers.celery_app worker`."""
-    from workers.celery_app import celery_app, settings
+    """A thin wrapper over `celery -A workers.celery_app worker`, its app built from this
+    command's Settings."""
+    from workers.celery_app import make_celery
 
+    settings = _settings(args)
     if not settings.broker_url:
         print("AUTOML_BROKER_URL is not set: workers are for the production mode",
               file=sys.stderr)
@@ -201,9 +203,10 @@ def worker(args) -> int:
     # Before the pool forks: its processes write metrics to the deployment's shared directory
     # and log through our handler (Celery leaves the root logger alone).
     metrics.setup(settings.resolved_metrics_dir)
-    configure_logging(args.log_format or settings.log_format, settings.log_level)
-    celery_app.conf.worker_hijack_root_logger = False
-    celery_app.worker_main(argv)
+    configure_logging(settings.log_format, settings.log_level)
+    celery = make_celery(settings)
+    celery.conf.worker_hijack_root_logger = False
+    celery.worker_main(argv)
     return 0
 
 

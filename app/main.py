@@ -35,7 +35,8 @@ def make_runner(settings: Settings, db: Database) -> JobRunner:
         from workers.runner import CeleryRunner
 
         return CeleryRunner(settings, db)
-    return LocalRunner(db, train_workers=settings.train_workers)
+    return LocalRunner(db, train_workers=settings.train_workers,
+                       stale_seconds=settings.job_stale_seconds, threads=settings.train_threads)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -3,17 +3,25 @@ database, so a task is idempotent: a second delivery finds the job claimed or do
 
 Hardening (see Celery's docs on acks_late): tasks are acknowledged after they run and rejected
 (so redelivered) when their worker process dies; workers prefetch one task; Redis's
-visibility timeout is longer than the longest job, so a running job is not handed out twice."""
+visibility timeout is longer than the longest job, so a running job is not handed out twice.
+
+`make_celery(settings)` is the one place a Celery app is built, from the Settings its caller
+was given: `automl-server worker` (the worker), CeleryRunner (the API, which only publishes).
+Nothing is built at import. For `celery -A workers.celery_app worker`, the module's `app`
+attribute is built on first access from the environment (that command is an entry point)."""
 
 import os
+from functools import cache
 
 from celery import Celery
 from celery.exceptions import SoftTimeLimitExceeded
 
-from app.config import Settings, get_settings
+from app.config import Settings
 from app.db.session import Database
 from app.jobs.execute import run_job
 from app.jobs.state import fail
+
+TASK_NAME = "automl.run_job"
 
 
 def make_celery(settings: Settings) -> Celery:
@@ -30,26 +38,35 @@ def make_celery(settings: Settings) -> Celery:
         worker_hijack_root_logger=False,
         task_default_queue=f"{settings.queue_prefix}.train",
     )
+    databases: dict[int, Database] = {}
+
+    def database() -> Database:
+        """One engine per worker process (never shared across a fork)."""
+        pid = os.getpid()
+        if pid not in databases:
+            databases[pid] = Database(settings.resolved_database_url)
+        return databases[pid]
+
+    @app.task(name=TASK_NAME, shared=False)
+    def run_job_task(job_id: str) -> None:
+        try:
+            run_job(database(), job_id, stale_seconds=settings.job_stale_seconds,
+                    threads=settings.train_threads)
+        except SoftTimeLimitExceeded:
+            fail(database(), job_id, f"the job ran past its time limit of "
+                                     f"{settings.task_time_limit} s")
+
     return app
 
 
-settings = get_settings()
-celery_app = make_celery(settings)
-_databases: dict[int, Database] = {}
+@cache
+def _from_environment() -> Celery:
+    from app.config import get_settings  # entry point: `celery -A workers.celery_app`
+
+    return make_celery(get_settings())
 
 
-def database() -> Database:
-    """One engine per worker process (never shared across a fork)."""
-    pid = os.getpid()
-    if pid not in _databases:
-        _databases[pid] = Database(settings.resolved_database_url)
-    return _databases[pid]
-
-
-@celery_app.task(name="automl.run_job")
-def run_job_task(job_id: str) -> None:
-    try:
-        run_job(database(), job_id)
-    except SoftTimeLimitExceeded:
-        fail(database(), job_id, f"the job ran past its time limit of "
-                                 f"{settings.task_time_limit} s")
+def __getattr__(name: str) -> Celery:
+    if name == "app":
+        return _from_environment()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -22,7 +22,7 @@ from .metrics import (
     regression_metric,
     selection_scorer,
 )
-from .model import FittedModel, Member, default_threads
+from .model import FittedModel, Member
 from .models import FitContext, LGBMLearner
 from .portfolio import MODE_ALIASES, MODES, ModePlan, plan_for
 from .resources import Limits, MemoryEstimate, check_memory
@@ -288,6 +288,7 @@ def train(
     eval_metric: str | None = None,
     sample_weight: Sequence[float] | np.ndarray | None = None,
     class_weight: str | None = None,
+    threads: int = 1,
 ) -> TrainResult:
     """Train a model on labelled rows; see the package docstring for the modes.
 
@@ -301,8 +302,13 @@ def train(
     left out; negative: refused) and `class_weight="balanced"` (n / (k * class count),
     multiplied into the sample weights) weight every fit and the selection metric; the
     reported validation metric stays unweighted.
+
+    `threads`: threads of every fit and prediction (LightGBM, CatBoost, BLAS); a fixed count
+    keeps results reproducible. The server passes settings.train_threads (AUTOML_TRAIN_THREADS,
+    default 1: LightGBM's OpenMP threads busy-wait, so when another process competes for the
+    cores (the API server, a second training) 2 threads on 2 cores ran 10-100x slower than 1).
     """
-    threads = default_threads()
+    threads = max(1, int(threads))
     options = (eval_metric, sample_weight, class_weight)
     # BLAS (used by the linear learner) gets the same thread cap as LightGBM.
     with threadpool_limits(limits=threads):

@@ -8,7 +8,6 @@ what training and the server need (evaluation, importance, saving).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -22,23 +21,10 @@ from .metrics import index_metrics, regression_metric
 from .models import load_component
 from .stacking import stack_width
 
-__all__ = ["FittedModel", "Member", "PredictionResult", "default_threads"]
+__all__ = ["FittedModel", "Member", "PredictionResult"]
 
 # Feature importance lists at most this many columns (wide sparse data may use millions).
 MAX_IMPORTANCE_ENTRIES = 10_000
-
-
-def default_threads() -> int:
-    """Threads per training/prediction: AUTOML_TRAIN_THREADS, default 1.
-
-    A fixed count keeps results reproducible. The default is 1 because LightGBM's OpenMP
-    threads busy-wait: when another process competes for the cores (API server, a second
-    training job), 2 threads on 2 cores ran 10-100x slower than 1 in our measurements.
-    """
-    try:
-        return max(1, int(os.environ.get("AUTOML_TRAIN_THREADS", "1")))
-    except ValueError:
-        return 1
 
 
 @dataclass
@@ -149,6 +135,7 @@ class FittedModel(Pipeline):
         return artifact.pack(manifest, files)
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> FittedModel:
+    def from_bytes(cls, data: bytes, threads: int = 1) -> FittedModel:
+        """`threads`: per prediction call (the server passes settings.train_threads)."""
         manifest, files = artifact.unpack(data)
-        return cls.from_manifest(manifest, files, default_threads())
+        return cls.from_manifest(manifest, files, max(1, int(threads)))

@@ -8,6 +8,7 @@ not in the processes, so a process that dies (the kernel's OOM killer, a crash i
 library) takes only its own job with it: that job is failed with the reason, the slot starts
 a fresh process, and the jobs queued behind it run as if nothing happened."""
 
+import functools
 import logging
 import multiprocessing
 import os
@@ -22,7 +23,7 @@ from typing import Protocol
 from app.db.models import Job
 from app.db.session import Database
 from app.jobs.execute import run_job
-from app.jobs.state import fail
+from app.jobs.state import STALE_SECONDS, fail
 
 log = logging.getLogger(__name__)
 
@@ -36,11 +37,12 @@ class JobRunner(Protocol):
 _process_databases: dict[str, Database] = {}
 
 
-def _run_in_process(database_url: str, job_id: str) -> None:
+def _run_in_process(database_url: str, job_id: str, stale_seconds: float = STALE_SECONDS,
+                    threads: int = 1) -> None:
     db = _process_databases.get(database_url)
     if db is None:
         db = _process_databases[database_url] = Database(database_url)
-    run_job(db, job_id)
+    run_job(db, job_id, stale_seconds=stale_seconds, threads=threads)
 
 
 def _worker_init() -> None:
@@ -174,13 +176,17 @@ class _Slot:
 
 class LocalRunner:
     """`target(database_url, job_id)` is what a training process runs for a job (tests give
-    their own, to kill a process on purpose)."""
+    their own, to kill a process on purpose). From Settings: `stale_seconds` (job_stale_seconds)
+    and `threads` (train_threads, of each training)."""
 
     def __init__(self, db: Database, train_workers: int = 1,
-                 target: Callable[[str, str], None] = _run_in_process):
+                 target: Callable[[str, str], None] | None = None, *,
+                 stale_seconds: float = STALE_SECONDS, threads: int = 1):
         self.db = db
         self.database_url = db.url
-        self.target = target
+        self.stale_seconds = stale_seconds
+        self.target = target or functools.partial(_run_in_process, stale_seconds=stale_seconds,
+                                                   threads=threads)
         self._data = ThreadPoolExecutor(max_workers=1, thread_name_prefix="data-job")
         self._queue: deque[str] = deque()
         self._requeued: dict[str, int] = {}
@@ -191,7 +197,7 @@ class LocalRunner:
 
     def submit(self, job_id: str, kind: str) -> None:
         if kind == "data":
-            future = self._data.submit(run_job, self.db, job_id)
+            future = self._data.submit(run_job, self.db, job_id, stale_seconds=self.stale_seconds)
             future.add_done_callback(lambda f, job_id=job_id: self._report(f, job_id))
             return
         with self._changed:

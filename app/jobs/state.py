@@ -15,7 +15,7 @@ from datetime import timedelta
 from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from app.config import get_settings
+from app.config import Settings
 from app.db.models import Job, Model, utcnow
 from app.db.session import Database
 from app.jobs.data_job import discard_failed_upload
@@ -27,10 +27,10 @@ MAX_ATTEMPTS = 3
 CANCELLED = "cancelled by the user"
 
 
-def stale_seconds() -> float:
-    """How old a heartbeat may be before its job counts as abandoned (AUTOML_JOB_STALE_SECONDS);
-    workers beat six times as often."""
-    return get_settings().job_stale_seconds
+STALE_SECONDS: float = Settings.model_fields["job_stale_seconds"].default
+"""How old a heartbeat may be before its job counts as abandoned, when the caller does not say:
+Settings' default. Callers pass `settings.job_stale_seconds` (AUTOML_JOB_STALE_SECONDS);
+workers beat six times as often."""
 
 
 def new_job(session: Session, user_id: int, *, kind: str, action: str, meta: dict,
@@ -47,11 +47,11 @@ def new_job(session: Session, user_id: int, *, kind: str, action: str, meta: dic
     return job
 
 
-def claim(db: Database, job_id: str) -> int | None:
+def claim(db: Database, job_id: str, *, stale_seconds: float = STALE_SECONDS) -> int | None:
     """Take a job: a pending one, or one whose worker stopped sending heartbeats (it died).
     Returns this run's attempt number, which its final commit must still match."""
     now = utcnow()
-    stale = now - timedelta(seconds=stale_seconds())
+    stale = now - timedelta(seconds=stale_seconds)
     with db.session() as session:
         claimed = session.execute(
             update(Job)
@@ -78,14 +78,16 @@ def still_ours(job: Job | None, attempt: int) -> bool:
 class Heartbeat:
     """Refreshes a claimed job's heartbeat from a background thread while its body runs."""
 
-    def __init__(self, db: Database, job_id: str, attempt: int):
+    def __init__(self, db: Database, job_id: str, attempt: int, *,
+                 stale_seconds: float = STALE_SECONDS):
         self._db, self._job_id, self._attempt = db, job_id, attempt
+        self._interval = stale_seconds / 6
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._beat, daemon=True,
                                         name=f"heartbeat-{job_id}")
 
     def _beat(self) -> None:
-        while not self._stop.wait(stale_seconds() / 6):
+        while not self._stop.wait(self._interval):
             try:
                 with self._db.session() as session:
                     session.execute(

@@ -76,8 +76,9 @@ def _progress_writer(db: Database, job_id: str, attempt: int):
     return report
 
 
-def run_training_job(db: Database, job: Job, attempt: int) -> None:
-    """Runs outside any long transaction; the model and the job's end are stored in one."""
+def run_training_job(db: Database, job: Job, attempt: int, *, threads: int = 1) -> None:
+    """Runs outside any long transaction; the model and the job's end are stored in one.
+    `threads`: the worker's settings.train_threads (AUTOML_TRAIN_THREADS)."""
     with db.session() as session:
         meta = read_meta(session, job.id)
     label, categorical = meta["label_attribute"], meta["categorical_features"]
@@ -106,7 +107,7 @@ def run_training_job(db: Database, job: Job, attempt: int) -> None:
             validation=validation, time_budget=meta.get("time_budget"),
             seed=meta.get("seed") or 0, progress=_progress_writer(db, job.id, attempt),
             limits=limits, eval_metric=meta.get("eval_metric"), sample_weight=weights,
-            class_weight=meta.get("class_weight"))
+            class_weight=meta.get("class_weight"), threads=threads)
     except automl.TrainingError as err:
         raise BadRequest(str(err)) from err
     if result.memory_estimate is not None:

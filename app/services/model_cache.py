@@ -32,7 +32,8 @@ class ModelCache:
         self._size = size
         self._lock = threading.Lock()
 
-    def get(self, session: Session, model: Model) -> FittedModel:
+    def get(self, session: Session, model: Model, threads: int = 1) -> FittedModel:
+        """`threads`: per prediction of a model loaded now (callers give settings.train_threads)."""
         key = _key(session, model.id, model.job_id)
         with self._lock:
             if key in self._items:
@@ -41,7 +42,7 @@ class ModelCache:
         artifact = session.get(ModelArtifact, model.id)
         if artifact is None:
             raise NotFound(f"Model '{model.name}' has no stored artifact")
-        fitted = FittedModel.from_bytes(artifact.data)
+        fitted = FittedModel.from_bytes(artifact.data, threads)
         with self._lock:
             self._items[key] = fitted
             while len(self._items) > self._size:
