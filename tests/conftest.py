@@ -75,6 +75,18 @@ def production_stack():
     stack.close()
 
 
+@pytest.fixture(scope="module")
+def bare_production_stack():
+    """Postgres and Redis without a worker, for a module whose tests run API apps only (each
+    module gets its own, as before)."""
+    from tests.production import ProductionStack, require_services
+
+    require_services()
+    stack = ProductionStack()
+    yield stack
+    stack.close()
+
+
 @pytest.fixture(params=["embedded", "production"])
 def mode(request) -> str:
     return request.param

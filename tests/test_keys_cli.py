@@ -7,7 +7,6 @@ from fastapi.testclient import TestClient
 from app.cli import main
 from app.main import create_app
 from tests.conftest import Client, make_settings
-from tests.production import ProductionStack, require_services
 
 
 def _create(capsys, *args) -> str:
@@ -58,12 +57,9 @@ def test_revoke_unknown_id_fails(tmp_path, capsys):
     assert "no such API key" in capsys.readouterr().err
 
 
-@pytest.fixture(scope="module")
-def stack():
-    require_services()
-    stack = ProductionStack()
-    yield stack
-    stack.close()
+@pytest.fixture
+def stack(bare_production_stack):
+    return bare_production_stack
 
 
 def test_revoked_key_is_refused_at_once_by_every_api_process(stack, tmp_path, capsys,

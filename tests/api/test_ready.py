@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from app.main import create_app
 from tests.conftest import make_settings
-from tests.production import BROKER_URL, ProductionStack, require_services, wait_until
+from tests.production import BROKER_URL, wait_until
 from tests.tcp_proxy import TcpProxy
 
 
@@ -45,12 +45,9 @@ def test_embedded_schema_behind_is_not_ready(tmp_path):
         assert http.get("/health").status_code == 200
 
 
-@pytest.fixture(scope="module")
-def stack():
-    require_services()
-    stack = ProductionStack()
-    yield stack
-    stack.close()
+@pytest.fixture
+def stack(bare_production_stack):
+    return bare_production_stack
 
 
 def test_production_ready_follows_the_database(stack, tmp_path):

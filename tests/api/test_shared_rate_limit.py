@@ -7,18 +7,14 @@ from fastapi.testclient import TestClient
 from app.api.rate_limit import RedisRateLimiter
 from app.main import create_app
 from tests.conftest import ALICE, BOB, Client
-from tests.production import ProductionStack, require_services
 
 RATE = 0.01
 """A token every 100 s, a burst of one: the second request of a key within the test is over."""
 
 
-@pytest.fixture(scope="module")
-def stack():
-    require_services()
-    stack = ProductionStack()
-    yield stack
-    stack.close()
+@pytest.fixture
+def stack(bare_production_stack):
+    return bare_production_stack
 
 
 def test_two_api_processes_share_one_limit_per_key(stack, tmp_path):
