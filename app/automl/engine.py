@@ -289,6 +289,7 @@ def train(
     sample_weight: Sequence[float] | np.ndarray | None = None,
     class_weight: str | None = None,
     threads: int = 1,
+    started_at: float | None = None,
 ) -> TrainResult:
     """Train a model on labelled rows; see the package docstring for the modes.
 
@@ -307,9 +308,12 @@ def train(
     keeps results reproducible. The server passes settings.train_threads (AUTOML_TRAIN_THREADS,
     default 1: LightGBM's OpenMP threads busy-wait, so when another process competes for the
     cores (the API server, a second training) 2 threads on 2 cores ran 10-100x slower than 1).
+
+    `started_at` (time.monotonic) is when the budget's clock started, if before this call (a
+    job that read and decoded its rows first): the budget covers that time too.
     """
     threads = max(1, int(threads))
-    options = (eval_metric, sample_weight, class_weight)
+    options = (eval_metric, sample_weight, class_weight, started_at)
     # BLAS (used by the linear learner) gets the same thread cap as LightGBM.
     with threadpool_limits(limits=threads):
         return _train(
@@ -320,10 +324,10 @@ def train(
 
 def _train(
     X, y, task, mode, validation, time_budget, seed, progress, threads, limits,
-    options=(None, None, None),
+    options=(None, None, None, None),
 ) -> TrainResult:
-    eval_metric, sample_weight, class_weight = options
-    start = time.monotonic()
+    eval_metric, sample_weight, class_weight, started_at = options
+    start = time.monotonic() if started_at is None else started_at
     report = _Progress(progress)
     y = list(y)
     mode = _check_inputs(X, y, task, mode, time_budget)
