@@ -66,10 +66,6 @@ def caravan() -> pd.DataFrame:
     return with_target(islp_csv("Caravan"), "Purchase")
 
 
-def default_credit() -> pd.DataFrame:
-    return with_target(islp_csv("Default"), "default")
-
-
 def oj() -> pd.DataFrame:
     return with_target(islp_csv("OJ"), "Purchase")
 
@@ -154,9 +150,14 @@ def loans() -> pd.DataFrame:
     return with_target(df, "interest_rate")
 
 
-def movielens() -> pd.DataFrame:
-    df = rdataset("dslabs", "movielens")
-    return with_target(df.drop(columns=["rownames", "movieId"]), "rating")
+def scorecard() -> pd.DataFrame:
+    # unitid: the institution's id (one per inst_name, which stays as a text feature)
+    df = rdataset("causaldata", "scorecard").drop(columns=["rownames", "unitid"])
+    return with_target(df, "earnings_med")  # drops the rows with no median earnings
+
+
+def cps_earnings() -> pd.DataFrame:
+    return with_target(rdataset("AER", "CPSSW8").drop(columns=["rownames"]), "earnings")
 
 
 def bikeshare() -> pd.DataFrame:
@@ -171,7 +172,6 @@ def wage() -> pd.DataFrame:
 DATASETS = {
     "breast_cancer": breast_cancer,
     "caravan": caravan,
-    "default_credit": default_credit,
     "oj": oj,
     "mpls_stops": mpls_stops,
     "nass_cds": nass_cds,
@@ -182,7 +182,8 @@ DATASETS = {
     "chile": chile,
     "flights": flights,
     "loans": loans,
-    "movielens": movielens,
+    "scorecard": scorecard,
+    "cps_earnings": cps_earnings,
     "bikeshare": bikeshare,
     "wage": wage,
 }
