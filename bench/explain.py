@@ -37,8 +37,10 @@ from app.automl.models import (  # noqa: E402
 )
 
 FAMILIES = {
-    "lgbm": LGBMLearner("lgbm", {"num_leaves": 31, "learning_rate": 0.05}, 300, None),
-    "catboost": CatBoostLearner("catboost", {"depth": 6}, 300, None),
+    "lgbm": LGBMLearner("lgbm", params={"num_leaves": 31, "learning_rate": 0.05}, max_rounds=300,
+                        early_stopping=None),
+    "catboost": CatBoostLearner("catboost", params={"depth": 6}, max_rounds=300,
+                                early_stopping=None),
     "linear": LinearLearner(),
 }
 

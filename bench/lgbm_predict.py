@@ -63,7 +63,8 @@ def main(argv=None) -> int:
         task = "classification" if n_classes else "regression"
         ctx = FitContext(task, n_classes, (), 0, 1)
         params = {"num_leaves": leaves, "min_data_in_leaf": 2, "learning_rate": 0.05}
-        fitted = LGBMLearner("bench", params, rounds, None).fit(ctx, X, y)
+        fitted = LGBMLearner("bench", params=params, max_rounds=rounds,
+                             early_stopping=None).fit(ctx, X, y)
         T = rng.random((args.rows, 16))
         booster: lgb.Booster = fitted.booster
         theirs_s, theirs = best_of(args.repeat, booster.predict, T, num_threads=1)

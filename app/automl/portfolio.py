@@ -10,34 +10,35 @@ its final ensemble of bags may then shed costly members that add almost nothing
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from .models import CatBoostLearner, Learner, LGBMLearner, LinearLearner
+from .models.space import SearchSpace
 
 MODES = ("high_speed", "balanced", "high_accuracy")
 MODE_ALIASES = {"auto": "balanced"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ModePlan:
-    """Candidates run in this order: `learners`, `n_trials` tuned LightGBMs, `extra_learners`,
-    `extra_trials` more tuned LightGBMs (the search continues from all results so far)."""
+    """Candidates run in this order: `learners`, `n_trials` trials of the `search` space,
+    `extra_learners`, `extra_trials` more trials (the search continues from all results so
+    far); then, on k-fold CV, the second level `stack_learners`."""
 
     mode: str
     learners: tuple[Learner, ...]
-    n_folds: int
+    n_folds: int = 5
     cv_max_rows: int  # above this many rows a single holdout replaces k-fold CV
-    holdout: float  # holdout fraction
+    holdout: float = 0.2  # holdout fraction
     ensemble: bool  # greedy ensemble selection over the candidates
     bag: bool  # the final model keeps the k fold models (a bag) instead of a refit on all rows
     default_budget: float | None  # seconds
+    search: SearchSpace | None = None  # the tuned family's space (its declared search space)
     n_trials: int = 0
     extra_learners: tuple[Learner, ...] = ()
     extra_trials: int = 0
-    tune_base: dict = field(default_factory=dict)  # fixed parameters of the tuned LightGBMs
-    tune_rounds: int = 3000
     stack_learners: tuple[Learner, ...] = ()  # second level (stacking.py); k-fold CV only
     # Ensemble members are dropped, costliest first, while the out-of-fold error grows by
     # at most this fraction (0: off): cheaper prediction for a negligible loss.
@@ -76,7 +77,9 @@ def _rounds(n_classes: int, rounds: int) -> int:
     return min(rounds, 500) if n_classes > 20 else rounds
 
 
-CATBOOST = CatBoostLearner("catboost", {"learning_rate": 0.08, "depth": 6}, 3000, 50)
+CATBOOST = CatBoostLearner(
+    "catboost", params={"learning_rate": 0.08, "depth": 6}, max_rounds=3000, early_stopping=50
+)
 # balanced cross-validates CatBoost up to this many cells (rows x columns): 2-15 s on one core
 # (bench/families.py), which its 30-40 s budget affords there.
 BALANCED_CATBOOST_CELLS = 200_000
@@ -97,12 +100,14 @@ def _balanced_learners(n_rows: int, n_cols: int, n_classes: int) -> list[Learner
     big = n_rows >= 5000
     catboost = [CATBOOST] if _catboost_in_balanced(n_rows, n_cols, n_classes) else []
     return [
-        LGBMLearner("lgbm_default", base, _rounds(n_classes, 2000), 30),
+        LGBMLearner(
+            "lgbm_default", params=base, max_rounds=_rounds(n_classes, 2000), early_stopping=30
+        ),
         LinearLearner("linear"),
         *catboost,
         LGBMLearner(
             "lgbm_random_forest",
-            {
+            params={
                 **base,
                 "boosting": "rf",
                 "extra_trees": True,
@@ -112,12 +117,12 @@ def _balanced_learners(n_rows: int, n_cols: int, n_classes: int) -> list[Learner
                 "num_leaves": int(np.clip(n_rows // 20, 31, 1024)),
                 "min_data_in_leaf": 2,
             },
-            100 if n_classes > 10 else 200,
-            None,
+            max_rounds=100 if n_classes > 10 else 200,
+            early_stopping=None,
         ),
         LGBMLearner(
             "lgbm_large",
-            {
+            params={
                 **base,
                 "learning_rate": 0.05,
                 "num_leaves": 127 if big else 31,
@@ -126,12 +131,12 @@ def _balanced_learners(n_rows: int, n_cols: int, n_classes: int) -> list[Learner
                 "bagging_freq": 1,
                 "lambda_l2": 1.0,
             },
-            _rounds(n_classes, 3000),
-            50,
+            max_rounds=_rounds(n_classes, 3000),
+            early_stopping=50,
         ),
         LGBMLearner(
             "lgbm_small",
-            {
+            params={
                 **base,
                 "learning_rate": 0.05,
                 "num_leaves": 7,
@@ -141,8 +146,8 @@ def _balanced_learners(n_rows: int, n_cols: int, n_classes: int) -> list[Learner
                 "lambda_l2": 10.0,
                 "cat_smooth": 20.0,
             },
-            _rounds(n_classes, 3000),
-            50,
+            max_rounds=_rounds(n_classes, 3000),
+            early_stopping=50,
         ),
     ]
 
@@ -153,10 +158,12 @@ def _balanced_learners(n_rows: int, n_cols: int, n_classes: int) -> list[Learner
 # predict 25x cheaper per tree than LightGBM's.
 CATBOOST_VARIANTS = (
     CatBoostLearner(
-        "catboost_deep", {"learning_rate": 0.05, "depth": 8, "l2_leaf_reg": 3.0}, 3000, 50
+        "catboost_deep", params={"learning_rate": 0.05, "depth": 8, "l2_leaf_reg": 3.0},
+        max_rounds=3000, early_stopping=50,
     ),
     CatBoostLearner(
-        "catboost_shallow", {"learning_rate": 0.1, "depth": 4, "l2_leaf_reg": 3.0}, 3000, 50
+        "catboost_shallow", params={"learning_rate": 0.1, "depth": 4, "l2_leaf_reg": 3.0},
+        max_rounds=3000, early_stopping=50,
     ),
 )
 
@@ -175,7 +182,7 @@ def _extra_learners(n_rows: int, n_cols: int, n_classes: int) -> list[Learner]:
     return _extra_catboosts(n_rows, n_cols, n_classes) + [
         LGBMLearner(
             "lgbm_extra_trees",
-            {
+            params={
                 **base,
                 "extra_trees": True,
                 "learning_rate": 0.05,
@@ -185,13 +192,13 @@ def _extra_learners(n_rows: int, n_cols: int, n_classes: int) -> list[Learner]:
                 "bagging_freq": 1,
                 "lambda_l2": 1.0,
             },
-            _rounds(n_classes, 3000),
-            50,
+            max_rounds=_rounds(n_classes, 3000),
+            early_stopping=50,
         ),
         LinearLearner("linear_strong", C=0.1, alpha=10.0, max_levels=256),
         LGBMLearner(
             "lgbm_deep",
-            {
+            params={
                 **base,
                 "learning_rate": 0.03 if n_rows >= 5000 else 0.05,
                 "num_leaves": 255 if n_rows >= 5000 else 63,
@@ -201,8 +208,8 @@ def _extra_learners(n_rows: int, n_cols: int, n_classes: int) -> list[Learner]:
                 "bagging_freq": 1,
                 "lambda_l2": 2.0,
             },
-            _rounds(n_classes, 4000),
-            50,
+            max_rounds=_rounds(n_classes, 4000),
+            early_stopping=50,
         ),
     ]
 
@@ -214,7 +221,7 @@ def _stack_learners(n_rows: int, n_cols: int, n_classes: int) -> list[Learner]:
     return [
         LGBMLearner(
             "stack_lgbm",
-            {
+            params={
                 **base,
                 "learning_rate": 0.03,
                 "num_leaves": 7,
@@ -222,8 +229,8 @@ def _stack_learners(n_rows: int, n_cols: int, n_classes: int) -> list[Learner]:
                 "feature_fraction": 0.8,
                 "lambda_l2": 10.0,
             },
-            _rounds(n_classes, 3000),
-            50,
+            max_rounds=_rounds(n_classes, 3000),
+            early_stopping=50,
         ),
         LinearLearner("stack_linear"),
     ]
@@ -259,35 +266,40 @@ HIGH_ACCURACY_TRIALS = 64  # on top of balanced's
 PRUNE_TOLERANCE = 0.002
 
 
-def plan_for(mode: str, n_rows: int, n_cols: int, n_classes: int) -> ModePlan:
+def plan_for(
+    mode: str, n_rows: int, n_cols: int, n_classes: int, has_categorical: bool = False
+) -> ModePlan:
     mode = MODE_ALIASES.get(mode, mode)
     balanced = _balanced_learners(n_rows, n_cols, n_classes)
     budget = default_budget(mode, n_rows, n_cols)
-    tuning = {
-        "tune_base": {"max_bin": lgbm_defaults(n_rows, n_cols, n_classes)["max_bin"]},
-        "tune_rounds": _rounds(n_classes, 3000),
-    }
+    search = LGBMLearner.search_space(
+        n_rows, n_cols, has_categorical,
+        base={"max_bin": lgbm_defaults(n_rows, n_cols, n_classes)["max_bin"]},
+        max_rounds=_rounds(n_classes, 3000),
+    )
     if mode == "high_speed":
-        return ModePlan(mode, tuple(balanced[:1]), 5, 10_000, 0.2, False, False, budget)
+        return ModePlan(
+            mode=mode, learners=tuple(balanced[:1]), cv_max_rows=10_000, ensemble=False,
+            bag=False, default_budget=budget,
+        )
     if mode == "balanced":
         return ModePlan(
-            mode, tuple(balanced), 5, 100_000, 0.2, True, False, budget, BALANCED_TRIALS, **tuning
+            mode=mode, learners=tuple(balanced), cv_max_rows=100_000, ensemble=True, bag=False,
+            default_budget=budget, search=search, n_trials=BALANCED_TRIALS,
         )
     if mode == "high_accuracy":
         return ModePlan(
-            mode,
-            tuple(balanced),
-            5,
-            100_000,
-            0.2,
-            True,
-            True,  # bagged fold models (on cpu_act -5 % RMSE against refits)
-            budget,
-            BALANCED_TRIALS,
-            tuple(_extra_learners(n_rows, n_cols, n_classes)),
-            HIGH_ACCURACY_TRIALS,
+            mode=mode,
+            learners=tuple(balanced),
+            cv_max_rows=100_000,
+            ensemble=True,
+            bag=True,  # bagged fold models (on cpu_act -5 % RMSE against refits)
+            default_budget=budget,
+            search=search,
+            n_trials=BALANCED_TRIALS,
+            extra_learners=tuple(_extra_learners(n_rows, n_cols, n_classes)),
+            extra_trials=HIGH_ACCURACY_TRIALS,
             stack_learners=tuple(_stack_learners(n_rows, n_cols, n_classes)),
             prune_tolerance=PRUNE_TOLERANCE,
-            **tuning,
         )
     raise ValueError(f"unknown mode {mode!r}")

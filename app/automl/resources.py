@@ -216,8 +216,8 @@ def _fit_peak(plan: ModePlan, shape: DataShape, n_rows: int, extra: int = 0, sta
         # The search's largest LightGBM: n_rows / 8 leaves, at most 512, and its smallest
         # learning rate, 0.02 (tuning.py).
         leaves = int(np.clip(shape.n_rows // 8, 8, 512))
-        params = {**plan.tune_base, "num_leaves": leaves, "learning_rate": 0.02}
-        largest = LGBMLearner("trial", params, plan.tune_rounds, 50)
+        params = {**plan.search.base, "num_leaves": leaves, "learning_rate": 0.02}
+        largest = LGBMLearner("trial", params=params, max_rounds=plan.search.max_rounds)
         peak = max(peak, _lgbm_fit(shape, n_rows, largest, extra))
     return peak
 
@@ -253,9 +253,11 @@ def _model_bytes(learners, shape: DataShape, n_rows: int) -> int:
 def _search_learners(plan: ModePlan, shape: DataShape) -> list[LGBMLearner]:
     """Stand-ins for the search's trials (tuning.py): the middle of its space on its log
     scales (sqrt(4 x the most leaves), learning rate 0.063)."""
+    if plan.search is None:
+        return []
     leaves = int(np.sqrt(4 * np.clip(shape.n_rows // 8, 8, 512)))
     params = {"num_leaves": leaves, "learning_rate": 0.063, "min_data_in_leaf": 14}
-    trial = LGBMLearner("trial", params, plan.tune_rounds, 50)
+    trial = LGBMLearner("trial", params=params, max_rounds=plan.search.max_rounds)
     return [trial] * (plan.n_trials + plan.extra_trials)
 
 
@@ -263,7 +265,7 @@ def estimate_memory(shape: DataShape, mode: str) -> MemoryEstimate:
     """Bytes a training of `shape` in `mode` is expected to need at its peak (see the module
     docstring for what is counted)."""
     n = shape.n_rows
-    plan = plan_for(mode, n, shape.n_cols, shape.n_classes)
+    plan = plan_for(mode, n, shape.n_cols, shape.n_classes, bool(shape.n_categorical))
     holdout = plan.use_holdout(n, shape.n_classes)
     k = 1 if holdout else plan.n_folds
     fit_rows = int(np.ceil(n * (1 - plan.holdout))) if holdout else int(np.ceil(n * (k - 1) / k))

@@ -8,8 +8,8 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from app.automl import diagnostics, train
-from app.automl.engine import _leaderboard
 from app.automl.metrics import selection_scorer
+from app.automl.report import leaderboard
 from app.automl.search import CandidateResult
 
 from .helpers import make_data
@@ -141,7 +141,7 @@ def test_curves_are_thinned_monotonically_keeping_the_ends():
 def _candidate(name: str, score: float, predict_seconds: float, rows: int = 100):
     from app.automl.models import LGBMLearner
 
-    learner = LGBMLearner(name, {})
+    learner = LGBMLearner(name)
     return CandidateResult(learner, np.arange(rows), np.zeros(rows), score, [], [], 1.0,
                            predict_seconds)
 
@@ -151,11 +151,11 @@ def test_the_ensembles_prediction_time_sums_its_members_and_stack_inputs():
                _candidate("c", 0.6, 0.04), _candidate("s", 0.9, 0.08)]
     results[3].stacked = True
     scorer = selection_scorer("classification", 2)
-    board = _leaderboard(results, np.array([0.5, 0.5, 0.0, 0.0]), 0.85, scorer)
+    board = leaderboard(results, np.array([0.5, 0.5, 0.0, 0.0]), 0.85, scorer)
     per_row = {e["model"]: e["predict_seconds_per_row"] for e in board}
     assert per_row["a"] == pytest.approx(1e-4) and per_row["c"] == pytest.approx(4e-4)
     assert per_row["ensemble(a, b)"] == pytest.approx(3e-4)
     # A stacked member needs its inputs predicted too, weighted or not (c here).
-    board = _leaderboard(results, np.array([0.5, 0.0, 0.0, 0.5]), 0.95, scorer, inputs=[0, 2])
+    board = leaderboard(results, np.array([0.5, 0.0, 0.0, 0.5]), 0.95, scorer, inputs=[0, 2])
     per_row = {e["model"]: e["predict_seconds_per_row"] for e in board}
     assert per_row["ensemble(a, s)"] == pytest.approx(1e-4 + 4e-4 + 8e-4)

@@ -204,8 +204,9 @@ def overlapping(n: int, seed: int):
 
 
 @pytest.mark.parametrize("learner", [
-    LGBMLearner("lgbm", {"num_leaves": 8, "min_data_in_leaf": 10}, 60, None),
-    CatBoostLearner("catboost", {"depth": 3}, 60, None),
+    LGBMLearner("lgbm", params={"num_leaves": 8, "min_data_in_leaf": 10}, max_rounds=60,
+                early_stopping=None),
+    CatBoostLearner("catboost", params={"depth": 3}, max_rounds=60, early_stopping=None),
     LinearLearner(),
 ], ids=lambda learner: learner.family)
 def test_upweighting_a_class_shifts_every_familys_predictions(learner):

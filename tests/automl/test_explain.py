@@ -24,8 +24,8 @@ from app.automl.stacking import stack_features
 from tests.automl.helpers import make_data
 
 LEARNERS = {
-    "lgbm": LGBMLearner("lgbm", {"num_leaves": 7}, max_rounds=30, early_stopping=None),
-    "lgbm_rf": LGBMLearner("lgbm_rf", {"boosting": "rf", "bagging_fraction": 0.6,
+    "lgbm": LGBMLearner("lgbm", params={"num_leaves": 7}, max_rounds=30, early_stopping=None),
+    "lgbm_rf": LGBMLearner("lgbm_rf", params={"boosting": "rf", "bagging_fraction": 0.6,
                                        "bagging_freq": 1, "feature_fraction": 0.8},
                            max_rounds=10, early_stopping=None),
     "catboost": CatBoostLearner("catboost", max_rounds=20, early_stopping=None),

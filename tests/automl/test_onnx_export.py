@@ -108,7 +108,8 @@ def assert_same_as_server(model: FittedModel, X: Features):
 
 @pytest.mark.parametrize("kind,task", TASKS)
 def test_lightgbm_with_categorical_codes_and_missing_values(kind, task):
-    model = _model(kind, task, [(LGBMLearner("lgbm", SMALL_LGBM, 60, None), 1.0, 1)])
+    model = _model(kind, task, [(LGBMLearner("lgbm", params=SMALL_LGBM, max_rounds=60,
+                                             early_stopping=None), 1.0, 1)])
     assert_same_as_server(model, _test_rows(kind))
 
 
@@ -116,7 +117,8 @@ def test_lightgbm_with_categorical_codes_and_missing_values(kind, task):
 def test_lightgbm_splits_compare_in_double_as_lightgbm_does(kind, task):
     """Values at a split threshold and one double step either side take LightGBM's branch
     (float32 trees would send some of them the other way)."""
-    model = _model(kind, task, [(LGBMLearner("lgbm", SMALL_LGBM, 60, None), 1.0, 1)])
+    model = _model(kind, task, [(LGBMLearner("lgbm", params=SMALL_LGBM, max_rounds=60,
+                                             early_stopping=None), 1.0, 1)])
     booster = model.members[0].components[0].booster
     thresholds = []
 
@@ -140,7 +142,8 @@ def test_lightgbm_splits_compare_in_double_as_lightgbm_does(kind, task):
 
 @pytest.mark.parametrize("kind,task", TASKS)
 def test_lightgbm_random_forest_averages_its_trees(kind, task):
-    model = _model(kind, task, [(LGBMLearner("rf", RANDOM_FOREST, 30, None), 1.0, 1)])
+    model = _model(kind, task, [(LGBMLearner("rf", params=RANDOM_FOREST, max_rounds=30,
+                                             early_stopping=None), 1.0, 1)])
     assert model.members[0].components[0].averaged
     assert_same_as_server(model, _test_rows(kind))
 
@@ -156,7 +159,8 @@ def test_linear_scaling_one_hot_and_imputation_are_exact(kind, task):
 
 @pytest.mark.parametrize("kind,task", TASKS)
 def test_catboost_without_categorical_features(kind, task):
-    model = _model(kind, task, [(CatBoostLearner("catboost", {"depth": 4}, 60, None), 1.0, 1)],
+    model = _model(kind, task, [(CatBoostLearner("catboost", params={"depth": 4}, max_rounds=60,
+                                                 early_stopping=None), 1.0, 1)],
                    categorical=False)
     assert_same_as_server(model, _test_rows(kind, categorical=False))
 
@@ -164,9 +168,10 @@ def test_catboost_without_categorical_features(kind, task):
 @pytest.mark.parametrize("kind,task", TASKS)
 def test_weighted_blend_of_bagged_lightgbm_and_linear(kind, task):
     model = _model(kind, task, [
-        (LGBMLearner("lgbm_default", SMALL_LGBM, 40, None), 0.6, 3),
+        (LGBMLearner("lgbm_default", params=SMALL_LGBM, max_rounds=40,
+                     early_stopping=None), 0.6, 3),
         (LinearLearner("linear"), 0.4, 2),
-        (LGBMLearner("unused", SMALL_LGBM, 5, None), 0.0, 1),
+        (LGBMLearner("unused", params=SMALL_LGBM, max_rounds=5, early_stopping=None), 0.0, 1),
     ])
     assert_same_as_server(model, _test_rows(kind))
     members = json.loads(_metadata(to_onnx(model))["automl.members"])
@@ -175,8 +180,9 @@ def test_weighted_blend_of_bagged_lightgbm_and_linear(kind, task):
 
 def test_blend_with_catboost_on_numeric_data():
     model = _model("multiclass", "classification", [
-        (CatBoostLearner("catboost", {"depth": 4}, 40, None), 0.5, 1),
-        (LGBMLearner("lgbm", SMALL_LGBM, 40, None), 0.3, 1),
+        (CatBoostLearner("catboost", params={"depth": 4}, max_rounds=40,
+                         early_stopping=None), 0.5, 1),
+        (LGBMLearner("lgbm", params=SMALL_LGBM, max_rounds=40, early_stopping=None), 0.3, 1),
         (LinearLearner("linear"), 0.2, 1),
     ], categorical=False)
     assert_same_as_server(model, _test_rows("multiclass", categorical=False))
@@ -215,7 +221,8 @@ def test_sparse_input_is_fed_dense(kind, task):
     labels = LabelCodec(task)
     codes = labels.fit_encode(y)
     ctx = FitContext(task, len(labels.classes_), tuple(encoder.categorical_indices_), 0, 1)
-    members = [Member("lgbm", 0.5, [LGBMLearner("lgbm", SMALL_LGBM, 40, None).fit(ctx, M, codes)]),
+    members = [Member("lgbm", 0.5, [LGBMLearner("lgbm", params=SMALL_LGBM, max_rounds=40,
+                                                early_stopping=None).fit(ctx, M, codes)]),
                Member("linear", 0.5, [LinearLearner().fit(ctx, M, codes)])]
     model = FittedModel.from_bytes(FittedModel(encoder, labels, members).to_bytes())
     rows = _test_rows(kind)
@@ -278,8 +285,9 @@ def test_float32_models_round_inputs_as_the_server_does():
 
 def test_catboost_with_categorical_features_is_refused_naming_the_member():
     model = _model("binary", "classification", [
-        (LGBMLearner("lgbm", SMALL_LGBM, 20, None), 0.5, 1),
-        (CatBoostLearner("catboost_default", {"depth": 4}, 20, None), 0.5, 1),
+        (LGBMLearner("lgbm", params=SMALL_LGBM, max_rounds=20, early_stopping=None), 0.5, 1),
+        (CatBoostLearner("catboost_default", params={"depth": 4}, max_rounds=20,
+                         early_stopping=None), 0.5, 1),
     ])
     with pytest.raises(NotExportable) as refused:
         to_onnx(model)
@@ -292,8 +300,8 @@ def test_catboost_with_categorical_features_is_refused_naming_the_member():
 
 def test_stacked_member_is_refused_naming_it():
     model = _model("binary", "classification", [
-        (LGBMLearner("lgbm", SMALL_LGBM, 20, None), 0.0, 1),
-        (LGBMLearner("stack_lgbm", SMALL_LGBM, 20, None), 1.0, 1),
+        (LGBMLearner("lgbm", params=SMALL_LGBM, max_rounds=20, early_stopping=None), 0.0, 1),
+        (LGBMLearner("stack_lgbm", params=SMALL_LGBM, max_rounds=20, early_stopping=None), 1.0, 1),
     ])
     model.members[1].stacked = True
     model.stack_inputs = [0]
@@ -303,8 +311,8 @@ def test_stacked_member_is_refused_naming_it():
 
 def test_a_stacked_member_without_weight_does_not_prevent_export():
     model = _model("binary", "classification", [
-        (LGBMLearner("lgbm", SMALL_LGBM, 20, None), 1.0, 1),
-        (LGBMLearner("stack_lgbm", SMALL_LGBM, 20, None), 0.0, 1),
+        (LGBMLearner("lgbm", params=SMALL_LGBM, max_rounds=20, early_stopping=None), 1.0, 1),
+        (LGBMLearner("stack_lgbm", params=SMALL_LGBM, max_rounds=20, early_stopping=None), 0.0, 1),
     ])
     model.members[1].stacked = True
     assert_same_as_server(model, _test_rows("binary"))

@@ -37,7 +37,8 @@ def test_prediction_cost_counts_trees_per_class_and_cheap_oblivious_trees():
     X = rng.random((300, 4))
     y = rng.integers(0, 3, 300)
     ctx = FitContext("classification", 3, (), 0, 1)
-    lgbm = LGBMLearner("l", {"num_leaves": 31, "min_data_in_leaf": 5}, 40, None).fit(ctx, X, y)
-    catboost = CatBoostLearner("c", {}, 40, None).fit(ctx, X, y)
+    lgbm = LGBMLearner("l", params={"num_leaves": 31, "min_data_in_leaf": 5}, max_rounds=40,
+                       early_stopping=None).fit(ctx, X, y)
+    catboost = CatBoostLearner("c", params={}, max_rounds=40, early_stopping=None).fit(ctx, X, y)
     assert lgbm.predict_cost() > 3 * 40 * 0.9  # a tree per class and round
     assert 0 < catboost.predict_cost() < lgbm.predict_cost() / 5

@@ -7,11 +7,13 @@ import numpy as np
 import pytest
 from sklearn.metrics import log_loss, roc_auc_score
 
-from app.automl import engine, portfolio, train
+from app.automl import engine, portfolio, prepare, train
 from app.automl.metrics import selection_scorer
 from app.automl.models import BudgetExceeded, FitContext, LGBMLearner
+from app.automl.models.lgbm import LGBMSearchSpace
 from app.automl.search import CandidateResult, run_candidates
-from app.automl.tuning import lgbm_trials, search_space
+from app.automl.selection import cost_of
+from app.automl.tuning import trials
 from app.automl.validation import make_folds
 
 from .helpers import make_data
@@ -23,22 +25,20 @@ def _result(learner, score):
 
 def _propose(history, n_trials=9, seed=0, start=0):
     scorer = selection_scorer("regression", 0)
-    return list(
-        lgbm_trials(
-            {"max_bin": 63}, 2000, 10, True, 3000, seed, n_trials, lambda: history, scorer, start
-        )
-    )
+    space = LGBMSearchSpace(2000, 10, True, base={"max_bin": 63}, max_rounds=3000)
+    return list(trials(space, seed, n_trials, lambda: history, scorer, start))
 
 
 def test_trials_are_deterministic_and_inside_the_space():
-    base = LGBMLearner("lgbm_default", {"learning_rate": 0.1, "num_leaves": 15})
+    base = LGBMLearner("lgbm_default", params={"learning_rate": 0.1, "num_leaves": 15})
     history = [_result(base, 1.0)]
     first, second = _propose(history), _propose(history)
     assert [t.params for t in first] == [t.params for t in second]
     assert [t.name for t in first] == [f"lgbm_tuned_{k}" for k in range(9)]
     assert len({tuple(sorted(t.params.items())) for t in first}) == 9  # all different
     assert [t.params for t in _propose(history, seed=1)] != [t.params for t in first]
-    dims = {d.name: d for d in search_space(2000, 10, True)}
+    space = LGBMSearchSpace(2000, 10, True, base={"max_bin": 63}, max_rounds=3000)
+    dims = {d.name: d for d in space.dims}
     for trial in first:
         assert trial.params["max_bin"] == 63  # the fixed base parameters are kept
         for name, dim in dims.items():
@@ -51,8 +51,8 @@ def test_trials_are_deterministic_and_inside_the_space():
 
 def test_trials_search_around_the_best_configuration():
     """Exploitation steps move from the best LightGBM so far, whichever came first."""
-    good = LGBMLearner("a", {"learning_rate": 0.03, "num_leaves": 200, "lambda_l2": 50.0})
-    bad = LGBMLearner("b", {"learning_rate": 0.2, "num_leaves": 4, "lambda_l2": 0.001})
+    good = LGBMLearner("a", params={"learning_rate": 0.03, "num_leaves": 200, "lambda_l2": 50.0})
+    bad = LGBMLearner("b", params={"learning_rate": 0.2, "num_leaves": 4, "lambda_l2": 0.001})
     near_good = _propose([_result(bad, 2.0), _result(good, 1.0)], n_trials=30)
     near_bad = _propose([_result(bad, 1.0), _result(good, 2.0)], n_trials=30)
     local = [k for k in range(30) if k % 3]  # every third trial is a random point
@@ -166,7 +166,8 @@ def test_refit_rounds_exclude_the_early_stopping_patience():
     X = rng.random((500, 4))
     y = X[:, 0] + rng.normal(0, 1, 500)
     ctx = FitContext("regression", 0, (), 0, 1)
-    fitted = LGBMLearner("a", {"learning_rate": 0.1}, 1000, 20).fit(
+    fitted = LGBMLearner("a", params={"learning_rate": 0.1}, max_rounds=1000,
+                         early_stopping=20).fit(
         ctx, X[:400], y[:400], valid=(X[400:], y[400:])
     )
     assert fitted.trained_rounds == fitted.num_iteration + 20
@@ -197,11 +198,11 @@ def test_ensemble_cost_counts_bags_and_the_stack_inputs_once():
         return r
 
     results = [result([1, 2]), result([10, 20]), result([100, 200], True), result([5, 5], True)]
-    bag = engine._cost_of(results, [0, 1], bagged=True)
+    bag = cost_of(results, [0, 1], bagged=True)
     assert bag(frozenset({0})) == 3
     assert bag(frozenset({2})) == 300 + 3 + 30  # a stacked member needs its inputs
     assert bag(frozenset({1, 2, 3})) == 300 + 10 + 3 + 30  # inputs counted once
-    refit = engine._cost_of(results, [0, 1], bagged=False)  # one model per member
+    refit = cost_of(results, [0, 1], bagged=False)  # one model per member
     assert refit(frozenset({0, 3})) == 1 + 5 + 10
 
 
@@ -221,9 +222,9 @@ def test_only_high_accuracy_prunes(monkeypatch):
     train(X, y, task="regression", mode="high_accuracy", time_budget=300)
     assert calls == [portfolio.PRUNE_TOLERANCE]
     # Above the k-fold limit a holdout replaces CV and members are refit: nothing is pruned.
-    plan_for = engine.plan_for
+    plan_for = prepare.plan_for
     monkeypatch.setattr(
-        engine, "plan_for", lambda *a: dataclasses.replace(plan_for(*a), cv_max_rows=10)
+        prepare, "plan_for", lambda *a: dataclasses.replace(plan_for(*a), cv_max_rows=10)
     )
     holdout = train(X, y, task="regression", mode="high_accuracy", time_budget=300)
     assert calls == [portfolio.PRUNE_TOLERANCE]

@@ -18,9 +18,10 @@ from tests.automl.helpers import make_data
 from .support import SERVER_MODULES, score_elsewhere
 
 FAMILIES = {
-    "lgbm": LGBMLearner("lgbm", {"num_leaves": 15, "learning_rate": 0.1}, max_rounds=60,
+    "lgbm": LGBMLearner("lgbm", params={"num_leaves": 15, "learning_rate": 0.1}, max_rounds=60,
                         early_stopping=None),
-    "catboost": CatBoostLearner("catboost", {"depth": 4}, max_rounds=60, early_stopping=None),
+    "catboost": CatBoostLearner("catboost", params={"depth": 4}, max_rounds=60,
+                                early_stopping=None),
     "linear": LinearLearner(),
 }
 

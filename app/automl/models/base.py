@@ -8,6 +8,7 @@ serialise to a JSON-able dict plus named binary files (see `artifact.py`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -75,3 +76,17 @@ class Learner(Protocol):
     def best_rounds(self, fitted: FittedComponent) -> int | None:
         """Rounds to use when refitting on all rows (None if not applicable)."""
         ...
+
+    def expected_seconds(self, done: Sequence[Evaluated]) -> float | None:
+        """Rough seconds to cross-validate this learner on the folds the candidates `done`
+        were cross-validated on (first to last), or None if the family cannot tell (it then
+        runs, and is dropped if it runs out of time)."""
+        ...
+
+
+class Evaluated(Protocol):
+    """A cross-validated candidate, as the families' cost estimates see it."""
+
+    learner: Learner
+    models: list[FittedComponent]
+    fit_seconds: float

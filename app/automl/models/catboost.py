@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 
 import numpy as np
 from automl_runtime.families import CatBoostScorer
@@ -48,6 +48,7 @@ class _Clock:
 @dataclass(frozen=True)
 class CatBoostLearner:
     name: str
+    _: KW_ONLY
     params: dict = field(default_factory=dict)
     max_rounds: int = 2000
     early_stopping: int | None = 50
@@ -91,6 +92,9 @@ class CatBoostLearner:
 
     def best_rounds(self, fitted: FittedCatBoost) -> int | None:
         return fitted.best_rounds
+
+    def expected_seconds(self, done) -> None:
+        return None  # no estimate: it runs, and is dropped if it runs out of time
 
 
 class FittedCatBoost(CatBoostScorer):

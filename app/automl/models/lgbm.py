@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import KW_ONLY, dataclass, field
 
 import lightgbm as lgb
 import numpy as np
@@ -18,7 +19,8 @@ from automl_runtime.families import (  # noqa: F401  (re-exported)
     LGBMScorer,
 )
 
-from .base import BudgetExceeded, FitContext
+from .base import BudgetExceeded, Evaluated, FitContext
+from .space import Dim
 
 _METRIC = {"binary": "binary_logloss", "multiclass": "multi_logloss", "regression": "l2"}
 
@@ -61,6 +63,7 @@ class LGBMLearner:
     the objective, seed and determinism settings are added at fit time."""
 
     name: str
+    _: KW_ONLY
     params: dict = field(default_factory=dict)
     max_rounds: int = 2000
     early_stopping: int | None = 50  # None: fixed `max_rounds` (e.g. random-forest mode)
@@ -117,6 +120,103 @@ class LGBMLearner:
 
     def best_rounds(self, fitted: FittedLGBM) -> int | None:
         return fitted.num_iteration
+
+    def expected_seconds(self, done: Sequence[Evaluated]) -> float | None:
+        """Rough seconds to cross-validate, scaled from the first candidate's time when that
+        was a boosted LightGBM too: by step size and leaves (row and feature sampling save
+        less than their fraction, so they are ignored)."""
+        if not done or done[0].learner.family != self.family or not done[0].models:
+            return None
+        p0, p = done[0].learner.params, self.params
+        if p.get("boosting", "gbdt") != "gbdt" or p0.get("boosting", "gbdt") != "gbdt":
+            return None
+        ratio = p0.get("learning_rate", 0.1) / p.get("learning_rate", 0.1)
+        ratio *= math.sqrt(p.get("num_leaves", 31) / p0.get("num_leaves", 31))
+        return done[0].fit_seconds * ratio
+
+    @staticmethod
+    def search_space(n_rows: int, n_cols: int, has_categorical: bool, *, base: dict,
+                     max_rounds: int) -> LGBMSearchSpace:
+        return LGBMSearchSpace(n_rows, n_cols, has_categorical, base=base, max_rounds=max_rounds)
+
+
+class LGBMSearchSpace:
+    """Boosted LightGBM configurations sized for the data: leaves up to n_rows / 8 (at most
+    512), leaf sizes up to n_rows / 20, regularisation, row and column sampling, extra
+    trees; `base` parameters are fixed (e.g. max_bin)."""
+
+    prefix = "lgbm_tuned"
+    # A configuration's values where it leaves a dimension unset (LightGBM's defaults).
+    UNSET = {
+        "learning_rate": 0.1,
+        "num_leaves": 31,
+        "min_data_in_leaf": 20,
+        "feature_fraction": 1.0,
+        "bagging_fraction": 1.0,
+        "lambda_l2": 1e-3,
+        "lambda_l1": 1e-3,
+        "extra_trees": 0.0,
+        "cat_smooth": 10.0,
+        "min_data_per_group": 100,
+    }
+
+    def __init__(self, n_rows: int, n_cols: int, has_categorical: bool, *, base: dict,
+                 max_rounds: int):
+        self.base, self.max_rounds = dict(base), max_rounds
+        max_leaves = int(np.clip(n_rows // 8, 8, 512))
+        max_leaf_rows = int(np.clip(n_rows // 20, 4, 200))
+        self.dims = [
+            Dim("learning_rate", 0.02, 0.2, log=True),
+            Dim("num_leaves", 4, max_leaves, log=True, integer=True),
+            Dim("min_data_in_leaf", 2, max_leaf_rows, log=True, integer=True),
+            Dim("feature_fraction", 0.3 if n_cols > 3 else 0.8, 1.0),
+            Dim("bagging_fraction", 0.5, 1.0),
+            Dim("lambda_l2", 1e-3, 100.0, log=True),
+            Dim("lambda_l1", 1e-3, 10.0, log=True),
+            Dim("extra_trees", 0.0, 1.0),  # on above 0.7
+        ]
+        if has_categorical:
+            self.dims += [
+                Dim("cat_smooth", 1.0, 100.0, log=True),
+                Dim("min_data_per_group", 2, 200, log=True, integer=True),
+            ]
+
+    def params(self, u: np.ndarray) -> dict:
+        values = {d.name: d.value(x) for d, x in zip(self.dims, u, strict=True)}
+        params = {**self.base, **values}
+        params["extra_trees"] = values["extra_trees"] > 0.7
+        # Tiny L1 penalties are noise; drop them so the configuration reads cleanly.
+        if params["lambda_l1"] < 0.01:
+            params["lambda_l1"] = 0.0
+        if params["bagging_fraction"] < 0.95:
+            params["bagging_freq"] = 1
+        else:
+            params["bagging_fraction"], params["bagging_freq"] = 1.0, 0
+        return params
+
+    def learner(self, name: str, u: np.ndarray) -> LGBMLearner:
+        params = self.params(u)
+        # Fewer rounds for larger steps: small data otherwise spends most of a trial on
+        # rounds that barely move the early-stopping metric.
+        rounds = int(min(self.max_rounds, max(300, 40 / params["learning_rate"])))
+        return LGBMLearner(name, params=params, max_rounds=rounds, early_stopping=50)
+
+    def point(self, learner) -> np.ndarray | None:
+        """Only plain gradient-boosting LightGBMs are in the space."""
+        if learner.family != "lgbm" or learner.params.get("boosting", "gbdt") != "gbdt":
+            return None
+        params = learner.params
+        point = []
+        for d in self.dims:
+            x = params.get(d.name, self.UNSET[d.name])
+            if d.name == "extra_trees":
+                x = 1.0 if x else 0.0
+            if d.name == "bagging_fraction" and not params.get("bagging_freq"):
+                x = 1.0
+            if d.name in ("lambda_l1", "lambda_l2"):
+                x = max(float(x), d.low)
+            point.append(d.unit(x))
+        return np.array(point)
 
 
 class FittedLGBM(LGBMScorer):

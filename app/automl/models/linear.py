@@ -8,7 +8,7 @@ are the scoring code's (`automl_runtime.families`), shared with the standalone r
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 
 import numpy as np
 import orjson
@@ -72,6 +72,7 @@ class _Preprocessor(LinearPreprocessor):
 @dataclass(frozen=True)
 class LinearLearner:
     name: str = "linear"
+    _: KW_ONLY
     C: float = 1.0  # inverse L2 strength of the logistic regression
     alpha: float = 1.0  # L2 strength of the ridge regression
     max_levels: int = 64  # one-hot columns per categorical attribute
@@ -102,6 +103,9 @@ class LinearLearner:
 
     def best_rounds(self, fitted) -> None:
         return None
+
+    def expected_seconds(self, done) -> None:
+        return None  # no estimate: it runs, and is dropped if it runs out of time
 
 
 class FittedLinear(LinearScorer):

@@ -36,7 +36,8 @@ def _ctx(task, n_classes):
 def test_fits_categorical_codes_and_round_trips(task, n_classes):
     X, y = _data(400, 1, n_classes)
     Xv, yv = _data(200, 2, n_classes)
-    learner = CatBoostLearner("catboost", {"learning_rate": 0.1}, 500, 20)
+    learner = CatBoostLearner("catboost", params={"learning_rate": 0.1}, max_rounds=500,
+                              early_stopping=20)
     fitted = learner.fit(_ctx(task, n_classes), X, y, valid=(Xv, yv))
     assert 0 < learner.best_rounds(fitted) < 500  # early stopping on the validation rows
     pred = fitted.predict(Xv)
@@ -57,7 +58,7 @@ def test_fits_categorical_codes_and_round_trips(task, n_classes):
 
 def test_same_seed_same_model_and_bytes():
     X, y = _data(300, 3, 2)
-    learner = CatBoostLearner("catboost", {}, 100, None)
+    learner = CatBoostLearner("catboost", params={}, max_rounds=100, early_stopping=None)
     a = learner.fit(_ctx("classification", 2), X, y)
     b = learner.fit(_ctx("classification", 2), X, y)
     np.testing.assert_array_equal(a.predict(X), b.predict(X))
@@ -68,7 +69,7 @@ def test_same_seed_same_model_and_bytes():
 
 def test_deadline_abandons_and_stop_at_keeps_trees():
     X, y = _data(300, 4, 2)
-    learner = CatBoostLearner("catboost", {}, 5000, None)
+    learner = CatBoostLearner("catboost", params={}, max_rounds=5000, early_stopping=None)
     ctx = _ctx("classification", 2)
     with pytest.raises(BudgetExceeded):
         learner.fit(ctx, X, y, deadline=time.monotonic() - 1)

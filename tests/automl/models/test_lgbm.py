@@ -27,7 +27,7 @@ def test_blocked_prediction_equals_lightgbms_own(task, n_classes, boosting):
         params.update(bagging_fraction=0.632, bagging_freq=1)
     rounds = 3 * PREDICT_BLOCK_TREES + 7  # several blocks and a partial one
     ctx = FitContext(task, n_classes, (), 0, 1)
-    fitted = LGBMLearner("l", params, rounds, None).fit(ctx, X, y)
+    fitted = LGBMLearner("l", params=params, max_rounds=rounds, early_stopping=None).fit(ctx, X, y)
     ours = fitted.predict(X)
     theirs = fitted.booster.predict(X, num_iteration=fitted.num_iteration)
     if n_classes == 2:
@@ -41,7 +41,8 @@ def test_blocked_prediction_stops_at_the_best_iteration():
     X = rng.random((800, 4))
     y = 5 * X[:, 0] + np.sin(8 * X[:, 1]) + rng.normal(0, 0.5, 800)
     ctx = FitContext("regression", 0, (), 0, 1)
-    fitted = LGBMLearner("l", {"learning_rate": 0.01}, 3000, 10).fit(
+    fitted = LGBMLearner("l", params={"learning_rate": 0.01}, max_rounds=3000,
+                         early_stopping=10).fit(
         ctx, X[:600], y[:600], valid=(X[600:], y[600:])
     )
     assert PREDICT_BLOCK_TREES < fitted.num_iteration < fitted.trained_rounds
