@@ -204,7 +204,7 @@ def worker(args) -> int:
     # and log through our handler (Celery leaves the root logger alone).
     metrics.setup(settings.resolved_metrics_dir)
     configure_logging(settings.log_format, settings.log_level)
-    celery = make_celery(settings)
+    celery = make_celery(settings, concurrency=args.concurrency)
     celery.conf.worker_hijack_root_logger = False
     celery.worker_main(argv)
     return 0

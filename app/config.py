@@ -18,6 +18,11 @@ def machine_memory_bytes() -> int:
     return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
 
 
+def available_cores() -> int:
+    """CPUs this process may run on (its affinity mask: a container's cpuset, taskset)."""
+    return len(os.sched_getaffinity(0))
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="AUTOML_", extra="ignore")
 
@@ -63,8 +68,8 @@ class Settings(BaseSettings):
         30.0, description="Production: re-send jobs still pending (or stale) after this, s"
     )
     train_threads: int = Field(
-        1, ge=1, description="Threads of one training or prediction (LightGBM, CatBoost, BLAS); "
-                             "1 because LightGBM's threads busy-wait when processes compete"
+        0, ge=0, description="Threads of one training (LightGBM, CatBoost, BLAS); 0: the cores "
+                             "available, shared by the trainings that run at once"
     )
     log_level: Literal["critical", "error", "warning", "info", "debug"] = Field(
         "info", description="Log level of serve (uvicorn) and worker (Celery)"
@@ -94,6 +99,11 @@ class Settings(BaseSettings):
         if self.train_memory_limit == 0:
             self.train_memory_limit = int(TRAIN_MEMORY_FRACTION * machine_memory_bytes())
         return self
+
+    def threads_per_training(self, concurrent: int) -> int:
+        """train_threads, or by default the cores available divided among `concurrent`
+        trainings (an embedded server's train_workers, a worker's concurrency), at least 1."""
+        return self.train_threads or max(1, available_cores() // max(1, concurrent))
 
     @property
     def resolved_metrics_dir(self) -> Path:

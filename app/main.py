@@ -36,7 +36,8 @@ def make_runner(settings: Settings, db: Database) -> JobRunner:
 
         return CeleryRunner(settings, db)
     return LocalRunner(db, train_workers=settings.train_workers,
-                       stale_seconds=settings.job_stale_seconds, threads=settings.train_threads)
+                       stale_seconds=settings.job_stale_seconds,
+                       threads=settings.threads_per_training(settings.train_workers))
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -16,7 +16,7 @@ from functools import cache
 from celery import Celery
 from celery.exceptions import SoftTimeLimitExceeded
 
-from app.config import Settings
+from app.config import Settings, available_cores
 from app.db.session import Database
 from app.jobs.execute import run_job
 from app.jobs.state import fail
@@ -24,8 +24,11 @@ from app.jobs.state import fail
 TASK_NAME = "automl.run_job"
 
 
-def make_celery(settings: Settings) -> Celery:
+def make_celery(settings: Settings, concurrency: int | None = None) -> Celery:
+    """`concurrency`: the worker's processes (None: Celery's default, one per core), among
+    which the cores are shared when settings.train_threads is 0."""
     app = Celery("automl", broker=settings.broker_url)
+    threads = settings.threads_per_training(concurrency or available_cores())
     app.conf.update(
         task_acks_late=True,
         task_reject_on_worker_lost=True,
@@ -51,7 +54,7 @@ def make_celery(settings: Settings) -> Celery:
     def run_job_task(job_id: str) -> None:
         try:
             run_job(database(), job_id, stale_seconds=settings.job_stale_seconds,
-                    threads=settings.train_threads)
+                    threads=threads)
         except SoftTimeLimitExceeded:
             fail(database(), job_id, f"the job ran past its time limit of "
                                      f"{settings.task_time_limit} s")
