@@ -76,7 +76,9 @@ class Explanation:
 
 
 def check_explainable(model, n_rows: int) -> None:
-    """Raise ExplainRefused when `model` has a stacked member in use or `n_rows` is too many."""
+    """Raise ExplainRefused when `model` has a stacked member in use, a member in use of a
+    family without exact contributions (forest, knn), or `n_rows` is too many."""
+    _check_families(model)
     for member in model.members:
         if not member.stacked or member.weight <= 0:
             continue
@@ -106,6 +108,22 @@ def check_explainable(model, n_rows: int) -> None:
             f"explain: true answers at most {MAX_EXPLAIN_VALUES} contributions a request "
             f"(rows x {n_features} features" + (f" x {n_scores} classes" if n_scores > 1 else "")
             + f"); send at most {most} rows a request", too_large=True)
+
+
+def _check_families(model) -> None:
+    """Every member whose contributions would be summed (weighted first-level members, and a
+    stack's inputs) must have a family that gives them (`contributions`)."""
+    used = [m for m in model.members if m.weight > 0 and not m.stacked]
+    if any(m.stacked and m.weight > 0 for m in model.members):
+        used += [model.members[i] for i in model.stack_inputs]
+    for member in used:
+        for component in member.components:
+            if not hasattr(component, "contributions"):
+                raise ExplainRefused(
+                    f"explain is not available for this model: member '{member.name}' is of "
+                    f"family '{component.family}', which has no exact per-feature "
+                    "contributions; predict without explain (permutation importance still "
+                    "works)")
 
 
 def explain(model, X: Features) -> Explanation:

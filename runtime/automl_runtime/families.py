@@ -237,5 +237,209 @@ class LinearScorer:
         )
 
 
+
+
+
+# ---- arrays stored as .npy files (never pickled) -------------------------------------------
+
+
+def npy_bytes(array: np.ndarray) -> bytes:
+    """An array as the bytes of a .npy file; object arrays are refused (they would pickle)."""
+    import io
+
+    buffer = io.BytesIO()
+    np.save(buffer, np.ascontiguousarray(array), allow_pickle=False)
+    return buffer.getvalue()
+
+
+def npy_array(data: bytes) -> np.ndarray:
+    import io
+
+    return np.load(io.BytesIO(data), allow_pickle=False)
+
+
+def dense_columns(X, columns: np.ndarray) -> np.ndarray:
+    """The given columns of X (dense or sparse) as a dense float64 array."""
+    if sp.issparse(X):
+        return np.asarray(sp.csc_matrix(X)[:, columns].toarray(), dtype=np.float64)
+    return np.asarray(np.asarray(X)[:, columns], dtype=np.float64)
+
+
+# Cells of the (rows x trees) or (rows x stored rows) work arrays one block of rows uses.
+PREDICT_BLOCK_CELLS = 1 << 21
+
+
+class ForestScorer:
+    """A scikit-learn ExtraTrees / RandomForest, its trees flattened into arrays.
+
+    Interior nodes (all trees): `feature`, `threshold`, `left`, `right`, `missing_left`. A
+    child (or a tree's root) >= 0 is an interior node, < 0 the leaf ~child. Thresholds are
+    stored as float32, rounded down: scikit-learn compares the row's value cast to float32
+    with its float64 threshold, and for a float32 x, x <= t exactly when x <= the largest
+    float32 not above t. Leaves: regression one value each; classification a sparse row of
+    class probabilities each (`leaf_ptr`, `leaf_class` in the engine's class codes,
+    `leaf_proba`; a pure leaf stores one entry). The prediction is the mean over the trees,
+    as scikit-learn's predict_proba / predict. Rows descend all trees together, one level a
+    step, a block of rows at a time.
+    """
+
+    family = "forest"
+
+    def __init__(self, arrays: dict[str, np.ndarray], task: str, n_classes: int, kind: str,
+                 mean_depth: float):
+        self.arrays = arrays
+        self.task = task
+        self.n_classes = int(n_classes)
+        self.kind = kind
+        self.mean_depth = float(mean_depth)
+        self.n_trees = len(arrays["roots"])
+        feature = arrays["feature"]
+        # Only the columns some split reads are gathered (sparse input: the rest stay sparse).
+        self._used, self._feature = np.unique(feature, return_inverse=True)
+        self._feature = self._feature.astype(np.intp).reshape(feature.shape)
+
+    def predict(self, X) -> np.ndarray:
+        n = X.shape[0]
+        out = np.zeros((n, self.n_classes)) if self.n_classes else np.zeros(n)
+        if n == 0 or self.n_trees == 0:
+            return out
+        step = max(1, PREDICT_BLOCK_CELLS // self.n_trees)
+        for start in range(0, n, step):
+            rows = slice(start, min(n, start + step))
+            leaves = self.leaves(X[rows])
+            out[rows] = self._leaf_mean(leaves)
+        return out
+
+    def leaves(self, X) -> np.ndarray:
+        """(n, n_trees): the leaf each row reaches in each tree."""
+        a = self.arrays
+        values = dense_columns(X, self._used).astype(np.float32)
+        n = values.shape[0]
+        node = np.broadcast_to(a["roots"], (n, self.n_trees)).astype(np.int64)
+        row = np.broadcast_to(np.arange(n)[:, None], node.shape)
+        where = np.flatnonzero(node.ravel() >= 0)
+        flat = node.ravel()
+        flat_row = row.ravel()
+        while len(where):
+            k = flat[where]
+            x = values[flat_row[where], self._feature[k]]
+            left = np.where(np.isnan(x), a["missing_left"][k], x <= a["threshold"][k])
+            nxt = np.where(left, a["left"][k], a["right"][k])
+            flat[where] = nxt
+            where = where[nxt >= 0]
+        return ~flat.reshape(n, self.n_trees)
+
+    def _leaf_mean(self, leaves: np.ndarray) -> np.ndarray:
+        a = self.arrays
+        n = leaves.shape[0]
+        if not self.n_classes:
+            return a["leaf_value"][leaves].sum(axis=1) / self.n_trees
+        flat = leaves.ravel()
+        start, stop = a["leaf_ptr"][flat], a["leaf_ptr"][flat + 1]
+        counts = stop - start
+        owner = np.repeat(np.arange(len(flat)) // self.n_trees, counts)
+        offset = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+        entry = np.repeat(start, counts) + offset
+        cell = owner * self.n_classes + a["leaf_class"][entry]
+        total = np.bincount(cell, weights=a["leaf_proba"][entry], minlength=n * self.n_classes)
+        return total.reshape(n, self.n_classes) / self.n_trees
+
+    @classmethod
+    def from_artifact(cls, meta: dict, files: dict[str, bytes], threads: int):
+        arrays = {name[:-4]: npy_array(data) for name, data in files.items()
+                  if name.endswith(".npy")}
+        return cls(arrays, meta["task"], meta["n_classes"], meta["kind"], meta["mean_depth"])
+
+
+# A class no neighbour has still gets this probability (renormalised), so log loss is finite.
+KNN_PROBA_FLOOR = 1e-5
+
+
+class KNNScorer:
+    """k nearest neighbours (Euclidean) among the stored training rows, on the numeric columns
+    (`numeric`) filled by the training median and scaled (`center`, `scale`); `train` is the
+    scaled stored rows (float32), `target` their class codes or values, `weight` optional
+    per-row sample weights. Weights "uniform" or "distance" (1/d; rows at distance 0, if any,
+    share the vote alone), as scikit-learn's KNeighbors estimators. Brute force: distances by
+    the dot-product trick pick the candidates, the k chosen are ordered by their exact ones.
+    """
+
+    family = "knn"
+
+    def __init__(self, arrays: dict[str, np.ndarray], task: str, n_classes: int, k: int,
+                 weights: str):
+        self.arrays = arrays
+        self.task = task
+        self.n_classes = int(n_classes)
+        self.weights = weights
+        self.train = arrays["train"]
+        self.k = max(1, min(int(k), self.train.shape[0]))
+        self._train64 = self.train.astype(np.float64)
+        self._norms = np.einsum("ij,ij->i", self._train64, self._train64)
+
+    def transform(self, X) -> np.ndarray:
+        a = self.arrays
+        block = dense_columns(X, a["numeric"])
+        block = np.where(np.isnan(block), a["fill"], block)
+        return ((block - a["center"]) / a["scale"]).astype(np.float32)
+
+    def neighbours(self, Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(index, distance), each (n, k), nearest first, of scaled rows Z."""
+        Z64 = Z.astype(np.float64)
+        d2 = (np.einsum("ij,ij->i", Z64, Z64)[:, None] - 2.0 * (Z64 @ self._train64.T)
+              + self._norms[None, :])
+        if self.k < d2.shape[1]:
+            index = np.argpartition(d2, self.k - 1, axis=1)[:, : self.k]
+        else:
+            index = np.broadcast_to(np.arange(d2.shape[1]), d2.shape).copy()
+        diff = Z64[:, None, :] - self._train64[index]
+        exact = np.sqrt(np.einsum("ijk,ijk->ij", diff, diff))
+        order = np.argsort(exact, axis=1, kind="stable")
+        return np.take_along_axis(index, order, 1), np.take_along_axis(exact, order, 1)
+
+    def predict(self, X) -> np.ndarray:
+        n = X.shape[0]
+        out = np.zeros((n, self.n_classes)) if self.n_classes else np.zeros(n)
+        if n == 0:
+            return out
+        step = max(1, PREDICT_BLOCK_CELLS // max(1, self.train.shape[0]))
+        for start in range(0, n, step):
+            rows = slice(start, min(n, start + step))
+            index, distance = self.neighbours(self.transform(X[rows]))
+            out[rows] = self._vote(index, distance)
+        return out
+
+    def _vote(self, index: np.ndarray, distance: np.ndarray) -> np.ndarray:
+        if self.weights == "distance":
+            with np.errstate(divide="ignore"):
+                w = 1.0 / distance
+            exact = np.isinf(w)
+            rows = exact.any(axis=1)
+            w[rows] = exact[rows]  # a row with exact matches: only they vote
+        else:
+            w = np.ones_like(distance)
+        if "weight" in self.arrays:
+            w = w * self.arrays["weight"][index]
+        target = self.arrays["target"][index]
+        if not self.n_classes:
+            return (w * target).sum(axis=1) / w.sum(axis=1)
+        n = index.shape[0]
+        cell = np.arange(n)[:, None] * self.n_classes + target
+        votes = np.bincount(cell.ravel(), weights=w.ravel(), minlength=n * self.n_classes)
+        votes = votes.reshape(n, self.n_classes)
+        total = votes.sum(axis=1, keepdims=True)
+        proba = np.divide(votes, total, out=np.full_like(votes, 1.0 / self.n_classes),
+                          where=total > 0)
+        proba = np.maximum(proba, KNN_PROBA_FLOOR)
+        return proba / proba.sum(axis=1, keepdims=True)
+
+    @classmethod
+    def from_artifact(cls, meta: dict, files: dict[str, bytes], threads: int):
+        arrays = {name[:-4]: npy_array(data) for name, data in files.items()
+                  if name.endswith(".npy")}
+        return cls(arrays, meta["task"], meta["n_classes"], meta["k"], meta["weights"])
+
+
 SCORERS: dict[str, type] = {
-    "lgbm": LGBMScorer, "catboost": CatBoostScorer, "linear": LinearScorer}
+    "lgbm": LGBMScorer, "catboost": CatBoostScorer, "linear": LinearScorer,
+    "forest": ForestScorer, "knn": KNNScorer}

@@ -2,10 +2,13 @@
 
 from .base import BudgetExceeded, FitContext, FittedComponent, Learner
 from .catboost import CatBoostLearner, FittedCatBoost
+from .forest import FittedForest, ForestLearner
+from .knn import FittedKNN, KNNLearner
 from .lgbm import FittedLGBM, LGBMLearner
 from .linear import FittedLinear, LinearLearner
 
 _LOADERS = {"lgbm": FittedLGBM, "linear": FittedLinear, "catboost": FittedCatBoost}
+_LOADERS.update({"forest": FittedForest, "knn": FittedKNN})
 
 
 def load_component(meta: dict, files: dict[str, bytes], threads: int) -> FittedComponent:
@@ -18,6 +21,8 @@ __all__ = [
     "CatBoostLearner",
     "FitContext",
     "FittedComponent",
+    "ForestLearner",
+    "KNNLearner",
     "Learner",
     "LGBMLearner",
     "LinearLearner",
