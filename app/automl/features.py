@@ -22,6 +22,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 from automl_runtime.features import (
     Encoder,
@@ -38,7 +39,7 @@ from .errors import TrainingError
 
 __all__ = [
     "MAX_CATEGORIES", "FeatureEncoder", "Features", "category_counts", "category_key",
-    "positional_name", "take_columns", "used_columns",
+    "positional_name", "take_columns", "top_categories", "used_columns",
 ]
 
 # Only the most frequent categories of an attribute get a code; rarer ones are "missing".
@@ -57,12 +58,35 @@ def category_counts(values: Sequence, found=_UNSET) -> Counter:
     codes, uniques = found
     counts: Counter = Counter()
     present = codes[codes >= 0]
-    for value, count in zip(uniques.tolist(), np.bincount(present, minlength=len(uniques)).tolist(),
-                            strict=True):
-        counts[category_key(value)] += count
+    per_unique = np.bincount(present, minlength=len(uniques)).tolist()
+    distinct = uniques.tolist()
+    if pd.api.types.infer_dtype(uniques, skipna=False) == "string":
+        # Distinct strings are their own keys ("" is missing): no call per distinct value.
+        counts.update(dict(zip(distinct, per_unique, strict=True)))
+        if "" in counts:
+            counts[None] += counts.pop("")
+    else:
+        for value, count in zip(distinct, per_unique, strict=True):
+            counts[category_key(value)] += count
     if len(present) < len(codes):
         counts[None] += len(codes) - len(present)
     return counts
+
+
+def top_categories(counts: Counter, limit: int = MAX_CATEGORIES) -> list[str]:
+    """The `limit` most frequent keys of `counts` (no None), most frequent first, ties in key
+    order: `sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]`'s keys, without
+    sorting every distinct value of a column of many (60,000 ids: 0.1 s)."""
+    if len(counts) <= 2 * limit:
+        return [key for key, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]]
+    keys = list(counts)
+    values = np.fromiter(counts.values(), dtype=np.int64, count=len(keys))
+    # the limit-th largest count: every key ranked within the limit counts at least this much
+    threshold = int(np.partition(values, len(values) - limit)[len(values) - limit])
+    above = np.flatnonzero(values > threshold).tolist()
+    ranked = sorted(((keys[i], int(values[i])) for i in above), key=lambda kv: (-kv[1], kv[0]))
+    ties = sorted(keys[i] for i in np.flatnonzero(values == threshold).tolist())
+    return [key for key, _ in ranked] + ties[: limit - len(ranked)]
 
 
 def _numeric_block(X: Features):
@@ -174,8 +198,8 @@ class FeatureEncoder(Encoder):
                 )
             counts = category_counts(values, *_given(factorized, name))
             has_missing = counts.pop(None, 0) > 0
-            ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_CATEGORIES]
-            self.categories_[str(name)] = [key for key, _ in ranked]
+            ranked = top_categories(counts)
+            self.categories_[str(name)] = ranked
             if len(ranked) > 1 or (len(ranked) == 1 and has_missing):
                 self.kept_categorical_.append(str(name))
         if not self.kept_numeric_ and not self.kept_categorical_:

@@ -9,6 +9,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from app.automl import Features
+from app.automl.columns import factorize
 from app.errors import BadRequest
 from app.ingest import Columns
 
@@ -16,6 +17,30 @@ from app.ingest import Columns
 def is_missing(value) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value)) or (
         isinstance(value, str) and not value.strip())
+
+
+def missing_cells(values: Sequence) -> np.ndarray:
+    """`is_missing` of every cell, as a boolean array: judged once per distinct value (a
+    column hashed once by `factorize`), and cell by cell only where factorize cannot tell
+    (cells it calls missing: None, NaN; columns mixing kinds)."""
+    found = factorize(values)
+    if found is None:
+        return np.fromiter((is_missing(v) for v in values), dtype=bool, count=len(values))
+    codes, uniques = found
+    per_unique = np.fromiter((is_missing(v) for v in uniques.tolist()), dtype=bool,
+                             count=len(uniques))
+    out = np.append(per_unique, False)[codes]
+    absent = np.flatnonzero(codes < 0).tolist()
+    if absent:
+        out[absent] = [is_missing(values[i]) for i in absent]
+    return out
+
+
+def take_rows(values: Sequence, rows: np.ndarray) -> list:
+    """values[i] for each row index i (the list itself when every row is taken in order)."""
+    if len(rows) == len(values) and isinstance(values, list):
+        return values
+    return [values[i] for i in rows.tolist()]
 
 
 def numeric_layout(table: Columns, exclude: set[str]) -> tuple[Sequence[int], list[str], bool]:
@@ -54,16 +79,17 @@ def training_features(table: Columns, label: str, categorical: list[str],
         raise BadRequest(f"categorical features {missing} are not in the dataset; it has "
                          f"{table.available()}")
     keep, names, named = numeric_layout(table, {label, *categorical, *exclude})
-    labelled = np.array([not is_missing(v) for v in labels], dtype=bool)
+    labelled = ~missing_cells(labels)
     if not labelled.any():
         raise BadRequest(f"no row of the dataset has a value for label '{label}'")
     rows = np.flatnonzero(labelled)
-    numeric = _take_columns(table.vectors, keep)[rows]
-    columns = {c: table.column(c) for c in categorical}
-    cats = {c: [values[i] for i in rows] for c, values in columns.items()}
+    numeric = _take_columns(table.vectors, keep)
+    if len(rows) < table.n:
+        numeric = numeric[rows]
+    cats = {c: take_rows(table.column(c), rows) for c in categorical}
     features = Features(numeric=numeric, numeric_names=names, categorical=cats)
     layout = {"numeric_names": names, "named": named, "n_numeric": len(keep)}
-    return features, [labels[i] for i in rows], layout
+    return features, take_rows(labels, rows), layout
 
 
 def weight_column(table: Columns, name: str, label: str) -> np.ndarray:
@@ -74,8 +100,7 @@ def weight_column(table: Columns, name: str, label: str) -> np.ndarray:
     if values is None:
         raise BadRequest(f"weight_attribute '{name}' is not in the dataset; it has "
                          f"{table.available() or 'no attributes'}")
-    labels = table.column(label)
-    rows = [i for i, v in enumerate(labels) if not is_missing(v)]
+    rows = np.flatnonzero(~missing_cells(table.column(label))).tolist()
     out = np.empty(len(rows), dtype=float)
     for k, i in enumerate(rows):
         value = values[i]
@@ -148,5 +173,6 @@ def prediction_features(table: Columns, layout: dict, categorical: list[str], la
         cats[c] = values
     truth = table.column(label)
     if truth is not None:
-        truth = [None if is_missing(v) else v for v in truth]
+        for i in np.flatnonzero(missing_cells(truth)).tolist():
+            truth[i] = None
     return Features(numeric=numeric, numeric_names=names, categorical=cats), truth

@@ -3,6 +3,7 @@
 import logging
 import time
 
+import numpy as np
 from sqlalchemy import select
 
 from app import automl
@@ -13,7 +14,7 @@ from app.errors import BadRequest
 from app.ingest import Columns
 from app.jobs.inputs import read_meta
 from app.jobs.state import finish, still_ours
-from app.jobs.tables import prediction_features, training_features, weight_column
+from app.jobs.tables import prediction_features, take_rows, training_features, weight_column
 from app.storage.collections import read_collection
 
 log = logging.getLogger(__name__)
@@ -78,7 +79,12 @@ def _progress_writer(db: Database, job_id: str, attempt: int):
 
 def run_training_job(db: Database, job: Job, attempt: int, *, threads: int = 1) -> None:
     """Runs outside any long transaction; the model and the job's end are stored in one.
-    `threads`: the worker's settings.train_threads (AUTOML_TRAIN_THREADS)."""
+    `threads`: the worker's settings.train_threads (AUTOML_TRAIN_THREADS).
+
+    The time budget (the request's `time_budget`, else the engine's default for the mode)
+    counts from here: reading and decoding the stored rows and turning them into features
+    are part of it (`automl.train(started_at=)`), not time the engine never sees."""
+    started_at = time.monotonic()
     with db.session() as session:
         meta = read_meta(session, job.id)
     label, categorical = meta["label_attribute"], meta["categorical_features"]
@@ -96,18 +102,19 @@ def run_training_job(db: Database, job: Job, attempt: int, *, threads: int = 1) 
             valid_x, valid_y = prediction_features(valid_table, layout, categorical, label)
             if valid_y is None or all(v is None for v in valid_y):
                 raise BadRequest(f"validation_dataset has no values for label '{label}'")
-            keep = [i for i, v in enumerate(valid_y) if v is not None]
+            keep = np.flatnonzero([v is not None for v in valid_y])
             valid_x = automl.Features(
                 numeric=valid_x.numeric[keep], numeric_names=valid_x.numeric_names,
-                categorical={k: [v[i] for i in keep] for k, v in valid_x.categorical.items()})
-            validation = (valid_x, [valid_y[i] for i in keep])
+                categorical={k: take_rows(v, keep)
+                             for k, v in valid_x.categorical.items()})
+            validation = (valid_x, take_rows(valid_y, keep))
     try:
         result = automl.train(
             features, labels, task=meta["task_type"], mode=meta["training_mode"],
             validation=validation, time_budget=meta.get("time_budget"),
             seed=meta.get("seed") or 0, progress=_progress_writer(db, job.id, attempt),
             limits=limits, eval_metric=meta.get("eval_metric"), sample_weight=weights,
-            class_weight=meta.get("class_weight"), threads=threads)
+            class_weight=meta.get("class_weight"), threads=threads, started_at=started_at)
     except automl.TrainingError as err:
         raise BadRequest(str(err)) from err
     if result.memory_estimate is not None:

@@ -1,12 +1,20 @@
 """Columns judged once per distinct value give what judging every cell gives."""
 
+from collections import Counter
+
 import numpy as np
 import pytest
 from sklearn.metrics import accuracy_score, precision_recall_fscore_support, roc_auc_score
 
 from app.automl import Features, classification_metrics, train
 from app.automl.columns import MIN_CELLS, factorize
-from app.automl.features import FeatureEncoder, category_key
+from app.automl.features import (
+    MAX_CATEGORIES,
+    FeatureEncoder,
+    category_counts,
+    category_key,
+    top_categories,
+)
 from app.automl.labels import LabelCodec, is_missing, missing_mask
 
 from .helpers import make_data
@@ -146,3 +154,38 @@ def test_evaluate_scores_labelled_rows_only(task):
         else:
             assert single.predictions == [scored.predictions[i]]
             np.testing.assert_allclose(single.probabilities[0], scored.probabilities[i], atol=1e-9)
+
+
+def _counts_cell_by_cell(values):
+    return Counter(category_key(v) for v in values)
+
+
+@pytest.mark.parametrize("name", sorted(COLUMNS))
+def test_category_counts_match_the_cell_by_cell_counts(name):
+    """The strings-only shortcut (distinct strings are their own keys, "" is missing) counts
+    what category_key of every cell counts."""
+    values = _long(COLUMNS[name])
+    assert category_counts(values) == _counts_cell_by_cell(values)
+
+
+def test_top_categories_rank_as_a_full_sort():
+    """Most frequent first, ties in key order, the first `limit`: the same list as sorting
+    every (key, count), on columns of many distinct values and many ties at the cut."""
+    rng = np.random.default_rng(0)
+    for n_distinct, limit in ((50, 10), (5000, 1000), (60_000, 1000), (3000, 1000)):
+        keys = [f"k{i}" for i in rng.permutation(n_distinct)]
+        counts = Counter(dict(zip(keys, rng.integers(1, 4, n_distinct).tolist(), strict=True)))
+        expected = [k for k, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]]
+        assert top_categories(counts, limit) == expected
+    ones = Counter({f"v{i}": 1 for i in range(5000)} | {"z": 9, "y": 9, "a": 2})
+    assert top_categories(ones, 5)[:3] == ["y", "z", "a"] and len(top_categories(ones, 5)) == 5
+
+
+def test_many_distinct_strings_keep_the_most_frequent_categories():
+    rng = np.random.default_rng(1)
+    values = [f"user{v}" for v in rng.zipf(1.2, 20_000) % 8000] + ["", None] * 10
+    encoder = FeatureEncoder().fit(Features(np.zeros((len(values), 0)), [], {"c": values}))
+    counts = _counts_cell_by_cell(values)
+    del counts[None]
+    expected = [k for k, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+    assert encoder.categories_["c"] == expected[:MAX_CATEGORIES]

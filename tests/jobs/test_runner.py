@@ -1,6 +1,7 @@
 """The embedded runner: a training process that dies fails its own job, and only that one."""
 
 import signal
+import time
 from functools import partial
 
 import numpy as np
@@ -143,3 +144,49 @@ def create_app_for(tmp_path):
     from app.main import create_app
 
     return create_app(make_settings(tmp_path / "data"))
+
+
+def _live_pid(runner: LocalRunner) -> int:
+    """The pid of the slot's process once one is running (prestarted, not asked by a job)."""
+    deadline = time.monotonic() + WAIT
+    while True:
+        process = runner._slots[0]._process
+        if process is not None and process.is_alive():
+            return process.pid
+        assert time.monotonic() < deadline, "no training process was started ahead of a job"
+        time.sleep(0.05)
+
+
+def _pid_of(db: Database, job_id: str) -> int:
+    with db.session() as session:
+        return session.get(Job, job_id).result["pid"]
+
+
+def test_prestart_has_a_process_waiting_before_each_job(db):
+    """A job does not wait for its process to start and import the engine: one is started
+    with the runner, and again as soon as one dies."""
+    runner = LocalRunner(db, train_workers=1, target=scripted, prestart=True)
+    try:
+        first = _live_pid(runner)
+        runner.submit(_job(db, "a", "ok"), "train")
+        assert runner.wait_idle(WAIT)
+        assert _pid_of(db, "a") == first
+        runner.submit(_job(db, "b", "die"), "train")
+        assert runner.wait_idle(WAIT)
+        assert _state(db, "b")[0] == "failed"
+        second = _live_pid(runner)
+        assert second != first
+        runner.submit(_job(db, "c", "ok"), "train")
+        assert runner.wait_idle(WAIT)
+        assert _pid_of(db, "c") == second
+    finally:
+        runner.shutdown()
+
+
+def test_without_prestart_no_process_runs_before_a_job(db):
+    runner = LocalRunner(db, train_workers=1, target=scripted)
+    try:
+        time.sleep(0.5)
+        assert runner._slots[0]._process is None
+    finally:
+        runner.shutdown()

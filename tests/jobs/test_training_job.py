@@ -2,6 +2,7 @@
 entry's prediction time) and the chart data (`Model.diagnostics`)."""
 
 import json
+import time
 from types import SimpleNamespace
 
 import pytest
@@ -23,7 +24,7 @@ def _no_oom_score(monkeypatch):
     monkeypatch.setattr(training, "volunteer_for_the_oom_killer", lambda: None)
 
 
-def _train(tmp_path, task: str, validation: bool) -> Model:
+def _train(tmp_path, task: str, validation: bool, time_budget: float | None = 3) -> Model:
     """Store 80 training rows (and 40 validation rows), run a high_speed training job here
     (no runner: the app is closed by then), and return its model."""
     settings = make_settings(tmp_path / "data")
@@ -49,7 +50,8 @@ def _train(tmp_path, task: str, validation: bool) -> Model:
                 **where, model_name="m", training_mode="high_speed", task_type=task,
                 label_attribute="label", categorical_features=None,
                 train_categorical_features=None,
-                validation_dataset="v" if validation else None, time_budget=3, seed=None)
+                validation_dataset="v" if validation else None, time_budget=time_budget,
+                seed=None)
             job_id = start_training(session, user, body).id
         run_job(db, job_id)
         with db.session() as session:
@@ -77,3 +79,27 @@ def test_a_regression_with_a_validation_set_keeps_the_validation_charts(tmp_path
     charts = model.diagnostics
     assert charts["kind"] == "regression" and charts["source"] == "validation"
     assert charts["n"] == len(charts["actual"]) == len(charts["predicted"]) == 40
+
+
+def test_the_budget_counts_from_the_job_start(tmp_path, monkeypatch):
+    """The engine's clock starts before the rows are read (`started_at`), and without a
+    time_budget in the request none is passed: the engine's default for the mode applies."""
+    seen = {}
+    real_read, real_train = training.read_collection, training.automl.train
+
+    def read(session, collection):
+        seen.setdefault("read_at", time.monotonic())
+        return real_read(session, collection)
+
+    def train(*args, **kwargs):
+        seen["train_at"] = time.monotonic()
+        seen.update(started_at=kwargs.get("started_at"), time_budget=kwargs.get("time_budget"))
+        return real_train(*args, **kwargs)
+
+    monkeypatch.setattr(training, "read_collection", read)
+    monkeypatch.setattr(training.automl, "train", train)
+    model = _train(tmp_path, "classification", validation=True, time_budget=None)
+    assert model.status == "ready"
+    assert seen["started_at"] is not None
+    assert seen["started_at"] <= seen["read_at"] <= seen["train_at"]
+    assert seen["time_budget"] is None
