@@ -402,7 +402,10 @@ class KNNScorer:
         out = np.zeros((n, self.n_classes)) if self.n_classes else np.zeros(n)
         if n == 0:
             return out
-        step = max(1, PREDICT_BLOCK_CELLS // max(1, self.train.shape[0]))
+        # A block's work arrays: distances (rows x stored rows), the k chosen rows' differences
+        # (rows x k x columns).
+        width = max(1, self.train.shape[0], self.k * self.train.shape[1])
+        step = max(1, PREDICT_BLOCK_CELLS // width)
         for start in range(0, n, step):
             rows = slice(start, min(n, start + step))
             index, distance = self.neighbours(self.transform(X[rows]))
