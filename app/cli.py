@@ -66,7 +66,8 @@ def serve(args) -> int:
     configure_logging(settings.log_format, settings.log_level)
     # uvicorn's loggers go through the root handler; its access log is replaced by the
     # request line of app.observability (request id, user, route, status, duration).
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port,
+    app = create_app(settings, prestart_training=True)
+    uvicorn.run(app, host=settings.host, port=settings.port,
                 ssl_certfile=settings.ssl_certfile, ssl_keyfile=settings.ssl_keyfile,
                 log_level=settings.log_level, access_log=False,
                 log_config=uvicorn_log_config(settings.log_format, settings.log_level))

@@ -30,17 +30,20 @@ UI_STATIC = UI_DIR / "static"
 log = logging.getLogger(__name__)
 
 
-def make_runner(settings: Settings, db: Database) -> JobRunner:
+def make_runner(settings: Settings, db: Database, prestart_training: bool = False) -> JobRunner:
+    """`prestart_training` (embedded): keep a training process with the engine imported
+    waiting, so a training's budget is not spent starting one (5-8 s on a loaded machine)."""
     if settings.broker_url:
         from workers.runner import CeleryRunner
 
         return CeleryRunner(settings, db)
     return LocalRunner(db, train_workers=settings.train_workers,
                        stale_seconds=settings.job_stale_seconds,
-                       threads=settings.threads_per_training(settings.train_workers))
+                       threads=settings.threads_per_training(settings.train_workers),
+                       prestart=prestart_training)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, prestart_training: bool = False) -> FastAPI:
     settings = settings or get_settings()
 
     @asynccontextmanager
@@ -50,7 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ensure_schema(db, auto_upgrade=not settings.broker_url)
         with db.session() as session:
             register_keys_from_spec(session, settings.api_keys, key_secret(settings))
-        runner = make_runner(settings, db)
+        runner = make_runner(settings, db, prestart_training)
         app.state.api = Api(settings, db, runner)
         if not settings.broker_url:
             for job_id, kind in recover_interrupted(db):
