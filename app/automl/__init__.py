@@ -3,19 +3,21 @@
 Modes (see `portfolio.py`):
 
 * ``high_speed``: one LightGBM with data-size-aware defaults and early stopping, validated
-  out-of-fold (5-fold CV, or a holdout on larger data), refit on all rows; default budget 8.5 s
-  (on data too large for that, the refit is skipped and the fit cut short).
+  by 5-fold CV (its 5 fold models are the model, a bag), or, on larger data (above 20,000
+  rows counted once per class), a holdout and a refit on all rows; default budget 8.5 s (on
+  data too large for that, the refit is skipped and the fit cut short).
 * ``balanced`` (also ``auto``): a small portfolio (LightGBM configurations, a LightGBM random
-  forest, a linear model) by 5-fold CV, then a seeded hyperparameter search of LightGBM
-  (`tuning.py`, a fixed number of trials); the best single model or a greedy ensemble of
-  them by out-of-fold score, refit on all rows.
+  forest, a linear model, CatBoost on smaller data) by 5-fold CV, then a seeded
+  hyperparameter search of LightGBM (`tuning.py`, a fixed number of trials); the best single
+  model or a greedy ensemble of them by out-of-fold score, each member the bag of its fold
+  models (refit on all rows above 100,000 rows, where a holdout replaces CV).
 * ``high_accuracy``: balanced's candidates first (same folds and trials), then CatBoost in
   three configurations (where it can finish: up to 10 classes, up to 500 columns), more
-  LightGBM configurations and more trials; then a second level (`stacking.py`: a small
-  LightGBM and a linear model on the features plus the out-of-fold predictions of the
-  first-level ensemble's members); greedy ensemble selection over both levels, never worse
-  out-of-fold than balanced's choice. Each chosen member is the bag of its k fold models (the
-  very models whose out-of-fold predictions were scored), not a refit; members are then
+  LightGBM configurations and more trials; time left then buys up to 3 k-fold sets of the
+  ensemble's members (repeated bagging) while they improve its out-of-fold score; then a
+  second level (`stacking.py`: a small LightGBM and a linear model on the features plus the
+  out-of-fold predictions of the first-level ensemble's members); greedy ensemble selection
+  over both levels, never worse out-of-fold than balanced's choice. Members are then
   dropped, costliest to predict first, while the out-of-fold error grows by at most 0.2 %.
   (Above the k-fold size limit a holdout replaces CV: members are refit, nothing dropped.)
 

@@ -30,13 +30,14 @@ from .errors import TrainingError
 from .features import Features
 from .metrics import best_threshold
 from .model import FittedModel, Member
+from .models import BudgetExceeded
 from .prepare import Problem, Request, prepare
 from .resources import Limits, MemoryEstimate
-from .search import CandidateResult, run_candidates
+from .search import CandidateResult, cross_validate, run_candidates
 from .selection import choose, cost_of, stack_inputs
 from .stacking import stack_features
 from .tuning import trials
-from .validation import Fold
+from .validation import Fold, make_folds
 
 PHASES = ("prepare", "search", "select", "finalise", "report")
 
@@ -85,6 +86,11 @@ def _expected_cost(learner, done: list[CandidateResult]) -> float | None:
     """The learner's own estimate (each family declares it)."""
     return learner.expected_seconds(done)
 
+
+# Time is kept for refitting this many members of an ensemble (an ensemble of the best
+# candidates usually has 2-4 members; each refit left out of time falls back to its
+# holdout model).
+REFIT_RESERVE_MEMBERS = 3
 
 # Seconds kept for the stack while the first level runs, in multiples of the first
 # candidate's cross-validation time (two small second-level learners on wider data).
@@ -136,11 +142,14 @@ class Training:
         p = self.problem
         if not results:
             return 0.0
-        stack = STACK_RESERVE * results[0].fit_seconds if p.stacking else 0.0
+        first = results[0].fit_seconds / results[0].sets
+        stack = STACK_RESERVE * first if p.stacking else 0.0
         if p.bagged:
             return stack
-        best = min(results, key=lambda r: p.scorer.sort_key(r.score))
-        return stack + _refit_estimate(best, p.folds, p.n_rows)
+        # The refits of an ensemble's members: those of the best few candidates so far.
+        best = sorted(results, key=lambda r: p.scorer.sort_key(r.score))
+        members = best[:REFIT_RESERVE_MEMBERS if p.plan.ensemble else 1]
+        return stack + sum(_refit_estimate(r, p.folds, p.n_rows) for r in members)
 
     # -- phases ------------------------------------------------------------------------
 
@@ -170,8 +179,44 @@ class Training:
             self._candidates(), p.ctx, p.M, p.y, p.folds, p.scorer, self.deadline,
             self._reserve, self._on_candidate, self.results, _expected_cost, weight=p.weight,
         )
+        self._repeat_bags()
         if p.stacking and len(self._rows) == p.n_rows:
             self._stack()
+
+    def _repeat_bags(self) -> None:
+        """Spend the time the candidates left on more k-fold sets of the first-level
+        ensemble's members (repeated bagging), one set at a time, while a set fits in the
+        time left and averaging helps: the ensemble's out-of-fold score over the sets so far
+        beats the mean of the sets' own scores (the first set's score alone is biased: it
+        is the one the members were chosen by; a low-variance member gains nothing)."""
+        p = self.problem
+        if p.plan.bag_sets < 2 or not p.bagged or self.deadline is None:
+            return
+        if len(self._rows) != p.n_rows:
+            return  # the fallback was cut short: no time to spare
+        weights, score = choose(self.results, p.y, p.scorer, p.plan, p.weight)
+        members = [int(i) for i in np.flatnonzero(weights > 0)]
+        set_scores = [score]
+        for repeat in range(1, p.plan.bag_sets):
+            limit = self.deadline - self._reserve(self.results)
+            one_set = sum(self.results[i].fit_seconds / self.results[i].sets for i in members)
+            if time.monotonic() + one_set > limit:
+                return
+            self.report_progress(self.report_progress.last, f"bagging set {repeat + 1}")
+            folds = make_folds(p.y, p.task, p.plan.n_folds, None, self.request.seed + repeat)
+            trial, fresh = list(self.results), list(self.results)
+            try:
+                for i in members:
+                    fresh[i] = cross_validate(trial[i].learner, p.ctx, p.M, p.y, folds,
+                                              p.scorer, limit, weight=p.weight)
+                    trial[i] = trial[i].with_set(fresh[i], p.y, p.scorer, p.weight)
+            except BudgetExceeded:
+                return
+            set_scores.append(p.scorer(p.y, blend([r.oof for r in fresh], weights), p.weight))
+            averaged = p.scorer(p.y, blend([r.oof for r in trial], weights), p.weight)
+            if not p.scorer.better(averaged, float(np.mean(set_scores))):
+                return
+            self.results[:] = trial
 
     def _stack(self) -> None:
         """The second level, on the features plus the first-level ensemble's predictions."""

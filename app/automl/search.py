@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -25,11 +26,27 @@ class CandidateResult:
     predict_seconds: float = 0.0  # of which predicting the out-of-fold rows
     index: int = 0  # position of the learner in the sequence that `run_candidates` was given
     stacked: bool = False  # trained on the features plus first-level predictions
+    sets: int = 1  # k-fold splits averaged (repeated bagging): `models` holds k per set
 
     @property
     def predict_seconds_per_row(self) -> float:
         """Seconds one fold model took per out-of-fold row it predicted."""
-        return self.predict_seconds / max(len(self.rows), 1)
+        return self.predict_seconds / max(len(self.rows) * self.sets, 1)
+
+    def with_set(self, other: CandidateResult, y: np.ndarray, scorer: Scorer,
+                 weight: np.ndarray | None = None) -> CandidateResult:
+        """This candidate with another k-fold set of the same learner on the same rows (one
+        more bag set): its fold models join the bag, and each row's out-of-fold prediction is
+        the mean over the sets (still from models that never saw the row). `y`, `weight`: of
+        all rows."""
+        oof = (self.oof * self.sets + other.oof) / (self.sets + 1)
+        w = None if weight is None else weight[self.rows]
+        return dataclasses.replace(
+            self, oof=oof, score=scorer(y[self.rows], oof, w),
+            models=self.models + other.models, rounds=self.rounds + other.rounds,
+            fit_seconds=self.fit_seconds + other.fit_seconds,
+            predict_seconds=self.predict_seconds + other.predict_seconds, sets=self.sets + 1,
+        )
 
     def refit_rounds(self) -> int | None:
         rounds = [r for r in self.rounds if r is not None]

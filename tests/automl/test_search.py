@@ -109,9 +109,9 @@ def test_balanced_tunes_and_high_accuracy_extends_it(monkeypatch):
     assert tuned <= set(b) and not {"lgbm_tuned_3", "lgbm_deep"} & set(b)
     assert tuned | {"lgbm_tuned_3", "lgbm_tuned_5", "lgbm_deep", "catboost"} <= set(a)
     assert "catboost" in b  # in balanced's own portfolio on data this small
-    # high_accuracy keeps its members' fold models (a bag); balanced refits on all rows.
-    assert all(len(m.components) == 5 for m in accurate.model.members)
-    assert all(len(m.components) == 1 for m in balanced.model.members)
+    # Both keep their members' fold models (a bag; high_accuracy may add bag sets).
+    assert all(len(m.components) % 5 == 0 for m in accurate.model.members)
+    assert all(len(m.components) == 5 for m in balanced.model.members)
     for name, score in b.items():
         if not name.startswith("ensemble("):
             assert a[name] == score  # same candidates, same folds, same scores
@@ -229,3 +229,21 @@ def test_only_high_accuracy_prunes(monkeypatch):
     holdout = train(X, y, task="regression", mode="high_accuracy", time_budget=300)
     assert calls == [portfolio.PRUNE_TOLERANCE]
     assert all(len(m.components) == 1 for m in holdout.model.members)
+
+
+def test_time_left_buys_more_bag_sets_of_the_ensemble(monkeypatch):
+    """high_accuracy on small data finishes its candidates early: the ensemble's members get
+    more k-fold sets (their bags grow by k models a set, up to the plan's number of sets)
+    while averaging them helps out of fold; without sets to fill, nothing is repeated."""
+    monkeypatch.setattr(portfolio, "BALANCED_TRIALS", 1)
+    monkeypatch.setattr(portfolio, "HIGH_ACCURACY_TRIALS", 1)
+    X, y = make_data("multiclass", n=300, seed=4)
+    filled = train(X, y, task="classification", mode="high_accuracy", time_budget=300)
+    sets = portfolio.HIGH_ACCURACY_BAG_SETS
+    bags = [len(m.components) for m in filled.model.members]
+    assert all(size % 5 == 0 and size <= 5 * sets for size in bags)
+    assert max(bags) > 5
+    monkeypatch.setattr(portfolio, "HIGH_ACCURACY_BAG_SETS", 1)
+    single = train(X, y, task="classification", mode="high_accuracy", time_budget=300)
+    assert all(len(m.components) == 5 for m in single.model.members)
+    assert filled.leaderboard[0]["score"] <= single.leaderboard[0]["score"]  # log loss
