@@ -44,7 +44,7 @@ def test_high_accuracy_stacks_and_round_trips():
     assert [m.name for m in model.members if m.stacked and m.weight > 0] == ["stack_linear"]
     assert model.stack_inputs
     assert all(not model.members[i].stacked for i in model.stack_inputs)
-    assert all(len(model.members[i].components) == 5 for i in model.stack_inputs)
+    assert all(len(model.members[i].components) % 5 == 0 for i in model.stack_inputs)  # bags
     loaded = FittedModel.from_bytes(model.to_bytes())
     np.testing.assert_array_equal(loaded.predict(Xt), model.predict(Xt))
     assert loaded.stack_inputs == model.stack_inputs
