@@ -112,6 +112,7 @@ class Training:
         self.Z = None  # the stack's feature matrix
         self.weights = np.zeros(0)
         self.score = 0.0
+        self.oof = np.zeros(0)  # the chosen blend's out-of-fold predictions
         self.model: FittedModel
 
     def run(self) -> TrainResult:
@@ -260,6 +261,7 @@ class Training:
             w > 0 and r.stacked for r, w in zip(self.results, self.weights, strict=True))
         if not stacked_member:
             self.inputs = []
+        self.oof = blend([r.oof for r in self.results], self.weights)
 
     def finalise(self) -> None:
         p = self.problem
@@ -288,14 +290,13 @@ class Training:
         self.model = FittedModel(
             p.encoder, p.labels, members, [member_of[k] for k in self.inputs])
         if p.scorer.tunes_threshold:
-            oof = blend([r.oof for r in self.results], self.weights)
             self.model.threshold, _ = best_threshold(
-                p.scorer.name, p.y[self._rows], oof[:, 1], self._row_weight)
+                p.scorer.name, p.y[self._rows], self.oof[:, 1], self._row_weight)
 
     def report(self) -> TrainResult:
         p, model = self.problem, self.model
         truth = p.y[self._rows]
-        pred = blend([r.oof for r in self.results], self.weights)
+        pred = self.oof
         metric = reporting.oof_metric(p.task, p.labels, truth, pred, model)
         source = "out_of_fold"
         if self.validation is not None:
