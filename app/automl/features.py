@@ -38,12 +38,19 @@ from .columns import factorize
 from .errors import TrainingError
 
 __all__ = [
-    "MAX_CATEGORIES", "FeatureEncoder", "Features", "category_counts", "category_key",
-    "positional_name", "take_columns", "top_categories", "used_columns",
+    "ALL_CATEGORIES", "MAX_CATEGORIES", "FeatureEncoder", "Features", "category_counts",
+    "category_key", "kept_categories", "positional_name", "take_columns", "top_categories",
+    "used_columns",
 ]
 
-# Only the most frequent categories of an attribute get a code; rarer ones are "missing".
-MAX_CATEGORIES = 1000
+# Which categories of an attribute get a code (the others count as missing): every one while
+# the attribute has at most ALL_CATEGORIES distinct values; beyond, the most frequent down to
+# those seen at least twice (one sighting teaches a model nothing it can use again; a column of
+# unique ids gets none beyond the first ALL_CATEGORIES), MAX_CATEGORIES at most. On scorecard
+# (6,247 college names in 26,191 training rows) CatBoost predicted with 4,957 RMSE given every
+# name seen twice, against 6,192 given the 1,000 most frequent (AutoGluon medium: 5,480).
+ALL_CATEGORIES = 1000
+MAX_CATEGORIES = 50_000
 
 
 _UNSET = object()
@@ -87,6 +94,15 @@ def top_categories(counts: Counter, limit: int = MAX_CATEGORIES) -> list[str]:
     ranked = sorted(((keys[i], int(values[i])) for i in above), key=lambda kv: (-kv[1], kv[0]))
     ties = sorted(keys[i] for i in np.flatnonzero(values == threshold).tolist())
     return [key for key, _ in ranked] + ties[: limit - len(ranked)]
+
+
+def kept_categories(counts: Counter) -> list[str]:
+    """The categories that get a code, most frequent first (see ALL_CATEGORIES)."""
+    ranked = top_categories(counts, MAX_CATEGORIES)
+    if len(ranked) <= ALL_CATEGORIES:
+        return ranked
+    seen_twice = sum(1 for key in ranked[ALL_CATEGORIES:] if counts[key] >= 2)
+    return ranked[: ALL_CATEGORIES + seen_twice]  # ranked by count: the rest are a suffix
 
 
 def _numeric_block(X: Features):
@@ -198,7 +214,7 @@ class FeatureEncoder(Encoder):
                 )
             counts = category_counts(values, *_given(factorized, name))
             has_missing = counts.pop(None, 0) > 0
-            ranked = top_categories(counts)
+            ranked = kept_categories(counts)
             self.categories_[str(name)] = ranked
             if len(ranked) > 1 or (len(ranked) == 1 and has_missing):
                 self.kept_categorical_.append(str(name))

@@ -9,10 +9,12 @@ from sklearn.metrics import accuracy_score, precision_recall_fscore_support, roc
 from app.automl import Features, classification_metrics, train
 from app.automl.columns import MIN_CELLS, factorize
 from app.automl.features import (
+    ALL_CATEGORIES,
     MAX_CATEGORIES,
     FeatureEncoder,
     category_counts,
     category_key,
+    kept_categories,
     top_categories,
 )
 from app.automl.labels import LabelCodec, is_missing, missing_mask
@@ -182,10 +184,20 @@ def test_top_categories_rank_as_a_full_sort():
 
 
 def test_many_distinct_strings_keep_the_most_frequent_categories():
+    """Beyond ALL_CATEGORIES, the categories seen at least twice (most frequent first)."""
     rng = np.random.default_rng(1)
     values = [f"user{v}" for v in rng.zipf(1.2, 20_000) % 8000] + ["", None] * 10
     encoder = FeatureEncoder().fit(Features(np.zeros((len(values), 0)), [], {"c": values}))
     counts = _counts_cell_by_cell(values)
     del counts[None]
     expected = [k for k, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
-    assert encoder.categories_["c"] == expected[:MAX_CATEGORIES]
+    twice = [k for k in expected[ALL_CATEGORIES:] if counts[k] >= 2]
+    assert len(expected) > len(encoder.categories_["c"]) > ALL_CATEGORIES
+    assert encoder.categories_["c"] == expected[:ALL_CATEGORIES] + twice
+
+
+def test_categories_stop_at_the_cap_and_ids_keep_only_the_first_ones():
+    ids = Counter({f"id{i}": 1 for i in range(3 * ALL_CATEGORIES)})
+    assert kept_categories(ids) == top_categories(ids, ALL_CATEGORIES)
+    pairs = Counter({f"p{i:06d}": 2 for i in range(MAX_CATEGORIES + 10)})
+    assert kept_categories(pairs) == sorted(pairs)[:MAX_CATEGORIES]
