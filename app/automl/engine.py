@@ -25,7 +25,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from . import report as reporting
-from .ensemble import blend, prune_by_cost
+from .ensemble import blend, error, prune_by_cost
 from .errors import TrainingError
 from .features import Features
 from .metrics import best_threshold
@@ -189,7 +189,9 @@ class Training:
         ensemble's members (repeated bagging), one set at a time, while a set fits in the
         time left and averaging helps: the ensemble's out-of-fold score over the sets so far
         beats the mean of the sets' own scores (the first set's score alone is biased: it
-        is the one the members were chosen by; a low-variance member gains nothing)."""
+        is the one the members were chosen by; a low-variance member gains nothing), and by
+        more than the plan's prune_tolerance: a set costs as much to predict as the first, and
+        a member that adds no more is pruned (`prune_by_cost`)."""
         p = self.problem
         if p.plan.bag_sets < 2 or not p.bagged or self.deadline is None:
             return
@@ -197,7 +199,7 @@ class Training:
             return  # the fallback was cut short: no time to spare
         weights, score = choose(self.results, p.y, p.scorer, p.plan, p.weight)
         members = [int(i) for i in np.flatnonzero(weights > 0)]
-        set_scores = [score]
+        set_scores, kept = [score], score
         for repeat in range(1, p.plan.bag_sets):
             limit = self.deadline - self._reserve(self.results)
             one_set = sum(self.results[i].fit_seconds / self.results[i].sets for i in members)
@@ -215,9 +217,10 @@ class Training:
                 return
             set_scores.append(p.scorer(p.y, blend([r.oof for r in fresh], weights), p.weight))
             averaged = p.scorer(p.y, blend([r.oof for r in trial], weights), p.weight)
-            if not p.scorer.better(averaged, float(np.mean(set_scores))):
+            worth = error(p.scorer, averaged) < error(p.scorer, kept) * (1 - p.plan.prune_tolerance)
+            if not (worth and p.scorer.better(averaged, float(np.mean(set_scores)))):
                 return
-            self.results[:] = trial
+            self.results[:], kept = trial, averaged
 
     def _stack(self) -> None:
         """The second level, on the features plus the first-level ensemble's predictions."""

@@ -41,6 +41,11 @@ def greedy_selection(
     return best_counts / best_counts.sum(), float(best_score)
 
 
+def error(scorer: Scorer, score: float) -> float:
+    """Lower is better: the score of a loss, 1 - score of the others (ROC AUC, accuracy...)."""
+    return 1.0 - score if scorer.greater_is_better else score
+
+
 def prune_by_cost(
     preds: list[np.ndarray],
     y: np.ndarray,
@@ -60,10 +65,7 @@ def prune_by_cost(
     remaining members by greedy selection; it stops when no removal keeps the error in bounds.
     """
 
-    def error(value: float) -> float:
-        return 1.0 - value if scorer.greater_is_better else value
-
-    limit = error(score) * (1.0 + tolerance)
+    limit = error(scorer, score) * (1.0 + tolerance)
     chosen = frozenset(int(i) for i in np.flatnonzero(weights > 0))
     dropped = True
     while dropped and len(chosen) > 1:
@@ -77,7 +79,7 @@ def prune_by_cost(
             rest_weights, rest_score = greedy_selection(
                 [preds[j] for j in rest], y, scorer, weight=weight
             )
-            if error(rest_score) <= limit:
+            if error(scorer, rest_score) <= limit:
                 weights = np.zeros(len(preds))
                 weights[rest] = rest_weights
                 score, dropped = rest_score, True

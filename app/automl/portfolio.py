@@ -44,7 +44,8 @@ class ModePlan:
     # at most this fraction (0: off): cheaper prediction for a negligible loss.
     prune_tolerance: float = 0.0
     # Time left after the candidates buys up to this many k-fold sets of the first-level
-    # ensemble's members (repeated bagging), while each improves its out-of-fold score.
+    # ensemble's members (repeated bagging), while each cuts the out-of-fold error by more
+    # than prune_tolerance (a set costs as much to predict as the first).
     bag_sets: int = 1
 
     @property
