@@ -52,7 +52,7 @@ def run_job(db: Database, job_id: str, *, stale_seconds: float = STALE_SECONDS,
             threads: int = 1) -> None:
     """Run one job (after the data jobs it must see). From the caller's Settings:
     `stale_seconds` (job_stale_seconds: heartbeat age after which a claimed job is taken over)
-    and `threads` (train_threads: of a training)."""
+    and `threads` (threads_per_training(): of a training)."""
     with db.session() as session:
         job = session.get(Job, job_id)
         if job is None:

@@ -191,7 +191,7 @@ class _Slot:
 class LocalRunner:
     """`target(database_url, job_id)` is what a training process runs for a job (tests give
     their own, to kill a process on purpose). From Settings: `stale_seconds` (job_stale_seconds)
-    and `threads` (train_threads, of each training).
+    and `threads` (threads_per_training(), of each training).
 
     `prestart`: start each slot's training process now, and again as soon as one dies, rather
     than when a job comes: a fresh process spends seconds importing the engine (5-6 s on a

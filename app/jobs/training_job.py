@@ -79,7 +79,8 @@ def _progress_writer(db: Database, job_id: str, attempt: int):
 
 def run_training_job(db: Database, job: Job, attempt: int, *, threads: int = 1) -> None:
     """Runs outside any long transaction; the model and the job's end are stored in one.
-    `threads`: the worker's settings.train_threads (AUTOML_TRAIN_THREADS).
+    `threads`: the worker's settings.threads_per_training() (AUTOML_TRAIN_THREADS, by
+    default the cores available divided among the concurrent trainings).
 
     The time budget (the request's `time_budget`, else the engine's default for the mode)
     counts from here: reading and decoding the stored rows and turning them into features
