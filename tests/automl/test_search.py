@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import log_loss, roc_auc_score
 
-from app.automl import engine, portfolio, prepare, train
+from app.automl import engine, portfolio, prepare, search, train
 from app.automl.metrics import selection_scorer
 from app.automl.models import BudgetExceeded, FitContext, LGBMLearner
 from app.automl.models.lgbm import LGBMSearchSpace
@@ -132,8 +132,10 @@ class _Fake:
 
     def __init__(self, name, fails=False):
         self.name, self.fails = name, fails
+        self.calls = []  # (time.monotonic() at the fit, its stop_at)
 
     def fit(self, ctx, X, y, valid=None, rounds=None, deadline=None, stop_at=None):
+        self.calls.append((time.monotonic(), stop_at))
         if self.fails:
             raise BudgetExceeded
         return _Fitted()
@@ -182,6 +184,24 @@ def test_high_speed_has_a_default_budget(monkeypatch):
     result = train(X, y, task="classification", mode="high_speed")
     assert time.monotonic() - start < 2.5
     assert result.validation_metric["accuracy"] > 0.4  # a usable model (chance: 0.125)
+
+
+def test_a_candidate_may_take_a_share_of_the_time_left():
+    """Each fold's fit of a later candidate is told to stop (keeping its rounds) within
+    CANDIDATE_TIME_SHARE of the time left, split over the folds; the fallback is not."""
+    y = np.linspace(0, 1, 40)
+    X = np.zeros((40, 2))
+    folds = make_folds(y, "regression", 4, None, 0)
+    learners = [_Fake("fallback"), _Fake("later")]
+    started = time.monotonic()
+    deadline = started + 100
+    run_candidates(learners, FitContext("regression", 0, (), 0, 1), X, y, folds,
+                   selection_scorer("regression", 0), deadline, lambda done: 0.0,
+                   lambda i, step: None)
+    assert all(stop_at == pytest.approx(deadline, abs=50) for _, stop_at in learners[0].calls)
+    share = search.CANDIDATE_TIME_SHARE * (deadline - started) / len(folds)
+    assert len(learners[1].calls) == len(folds)
+    assert all(at < stop_at <= at + share for at, stop_at in learners[1].calls)
 
 
 class _Costly:
