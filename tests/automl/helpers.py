@@ -3,6 +3,10 @@
 import numpy as np
 
 from app.automl import Features
+from app.automl.features import FeatureEncoder
+from app.automl.labels import LabelCodec
+from app.automl.model import FittedModel, Member
+from app.automl.models import FitContext
 
 CAT_EFFECT = {"A": 1.5, "B": -1.5, "C": 0.0}
 
@@ -29,3 +33,22 @@ def make_data(task: str, n: int = 300, seed: int = 0, n_classes: int = 3, d: int
 
 def accuracy(pred, truth) -> float:
     return float(np.mean([p == t for p, t in zip(pred, truth, strict=True)]))
+
+
+def fit_members(task: str, learners: list, X: Features, y, bags: int = 1) -> FittedModel:
+    """A FittedModel blending `learners` ([(learner, weight)]), each member a bag of `bags`
+    fits on interleaved parts of the rows (1: one fit on all rows)."""
+    kind = "regression" if task == "regression" else "classification"
+    labels = LabelCodec(kind)
+    codes = labels.fit_encode(y)
+    encoder = FeatureEncoder()
+    M = encoder.fit_transform(X)
+    ctx = FitContext(kind, len(labels.classes_), tuple(encoder.categorical_indices_), 0, 1)
+    members = []
+    for learner, weight in learners:
+        parts = []
+        for b in range(bags):
+            rows = np.arange(M.shape[0]) if bags == 1 else np.arange(b, M.shape[0], bags)
+            parts.append(learner.fit(ctx, M[rows], codes[rows]))
+        members.append(Member(learner.name, weight, parts))
+    return FittedModel(encoder, labels, members)

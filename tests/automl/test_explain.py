@@ -15,13 +15,11 @@ from app.automl.explain import (
     explain,
     permutation_importance,
 )
-from app.automl.features import FeatureEncoder
-from app.automl.labels import LabelCodec
 from app.automl.model import FittedModel, Member
 from app.automl.models import CatBoostLearner, FitContext, LGBMLearner, LinearLearner
 from app.automl.models.catboost import _pool
 from app.automl.stacking import stack_features
-from tests.automl.helpers import make_data
+from tests.automl.helpers import fit_members, make_data
 
 LEARNERS = {
     "lgbm": LGBMLearner("lgbm", params={"num_leaves": 7}, max_rounds=30, early_stopping=None),
@@ -39,20 +37,8 @@ def fit_model(task: str, blend: dict[str, float], n: int = 240, bags: int = 1,
     """A FittedModel of the given families and weights (a bag of `bags` fits on halves)."""
     if X is None:
         X, y = make_data(task, n=n)
-    kind = "regression" if task == "regression" else "classification"
-    labels = LabelCodec(kind)
-    codes = labels.fit_encode(y)
-    encoder = FeatureEncoder()
-    M = encoder.fit_transform(X)
-    ctx = FitContext(kind, len(labels.classes_), tuple(encoder.categorical_indices_), 0, 1)
-    members = []
-    for name, weight in blend.items():
-        parts = []
-        for b in range(bags):
-            rows = np.arange(M.shape[0]) if bags == 1 else np.arange(b, M.shape[0], bags)
-            parts.append(LEARNERS[name].fit(ctx, M[rows], codes[rows]))
-        members.append(Member(name, weight, parts))
-    return FittedModel(encoder, labels, members)
+    return fit_members(task, [(LEARNERS[name], weight) for name, weight in blend.items()],
+                       X, y, bags)
 
 
 def independent_raw(model: FittedModel, X: Features) -> np.ndarray:

@@ -14,14 +14,12 @@ from automl_runtime.pipeline import load_scorer
 from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 
 from app.automl.explain import ExplainRefused, check_explainable, permutation_importance
-from app.automl.features import FeatureEncoder
-from app.automl.labels import LabelCodec
-from app.automl.model import FittedModel, Member
+from app.automl.model import FittedModel
 from app.automl.models import BudgetExceeded, FitContext, load_component
 from app.automl.models.forest import ForestLearner, NotApplicable
 from app.automl.models.knn import KNNLearner
 from app.automl.onnx_export import NotExportable, check_exportable
-from tests.automl.helpers import make_data
+from tests.automl.helpers import fit_members, make_data
 
 TASKS = [("classification", 2), ("classification", 3), ("classification", 4),
          ("regression", 0)]
@@ -230,15 +228,8 @@ def test_knn_deadline():
 
 def _model(task, learners):
     X, y = make_data(task, n=200, seed=3)
-    kind = "regression" if task == "regression" else "classification"
-    labels = LabelCodec(kind)
-    codes = labels.fit_encode(y)
-    encoder = FeatureEncoder()
-    M = encoder.fit_transform(X)
-    ctx = FitContext(kind, len(labels.classes_), tuple(encoder.categorical_indices_), 0, 1)
-    members = [Member(learner.name, 1.0 / len(learners), [learner.fit(ctx, M, codes)])
-               for learner in learners]
-    return FittedModel(encoder, labels, members), X, codes
+    model = fit_members(task, [(learner, 1.0 / len(learners)) for learner in learners], X, y)
+    return model, X, model.labels.encode_truth(y)
 
 
 @pytest.mark.parametrize("task", ["binary", "multiclass", "regression"])
