@@ -108,16 +108,6 @@ def _class_weights(y_enc: np.ndarray, n_classes: int) -> np.ndarray:
     return per_class[y_enc]
 
 
-def _select_rows(X: Features, rows: Sequence[int]) -> Features:
-    index = np.asarray(rows, dtype=np.int64)
-    numeric = X.numeric[index] if X.numeric is not None else None
-    categorical = {
-        name: np.asarray(values, dtype=object)[index].tolist()
-        for name, values in X.categorical.items()
-    }
-    return Features(numeric, list(X.numeric_names), categorical)
-
-
 @dataclass(frozen=True, kw_only=True)
 class Request:
     """What the caller asked for (`train`'s arguments)."""
@@ -146,7 +136,7 @@ def prepare(X: Features, y: Sequence, request: Request) -> Problem:
         raise TrainingError("no labelled rows" if w is None else
                             "no row has both a label and a sample weight")
     if len(labelled) < len(y):
-        X, y = _select_rows(X, labelled), [y[i] for i in labelled]
+        X, y = X.take(labelled), [y[i] for i in labelled]
         w = w[labelled] if w is not None else None
     limits = request.limits
     labels = LabelCodec(task)

@@ -104,11 +104,7 @@ def run_training_job(db: Database, job: Job, attempt: int, *, threads: int = 1) 
             if valid_y is None or all(v is None for v in valid_y):
                 raise BadRequest(f"validation_dataset has no values for label '{label}'")
             keep = np.flatnonzero([v is not None for v in valid_y])
-            valid_x = automl.Features(
-                numeric=valid_x.numeric[keep], numeric_names=valid_x.numeric_names,
-                categorical={k: take_rows(v, keep)
-                             for k, v in valid_x.categorical.items()})
-            validation = (valid_x, take_rows(valid_y, keep))
+            validation = (valid_x.take(keep), take_rows(valid_y, keep))
     try:
         result = automl.train(
             features, labels, task=meta["task_type"], mode=meta["training_mode"],

@@ -44,6 +44,15 @@ class Features:
             return len(values)
         return 0
 
+    def take(self, rows) -> Features:
+        """The given rows (indices, in that order) of every column."""
+        index = np.asarray(rows, dtype=np.int64)
+        numeric = self.numeric[index] if self.numeric is not None else None
+        positions = index.tolist()
+        categorical = {name: [values[i] for i in positions]
+                       for name, values in self.categorical.items()}
+        return Features(numeric, list(self.numeric_names), categorical)
+
 
 def category_key(value) -> str | None:
     """Canonical string for a categorical value; None when missing.

@@ -144,3 +144,13 @@ def test_unnamed_vectors_score_from_arrays_and_frames(tmp_path):
             np.testing.assert_allclose(out["proba"].to_numpy(), expected, rtol=0, atol=1e-12)
             assert out["predict"].tolist() == model.predict(Features(given, []))
             assert out["features"] == [f"f{j}" for j in range(5)]
+
+
+def test_features_take_rows_in_the_given_order():
+    from automl_runtime.features import Features
+
+    X = Features(np.arange(8.0).reshape(4, 2), ["a", "b"], {"c": ["w", "x", None, "z"]})
+    taken = X.take([3, 0])
+    np.testing.assert_array_equal(taken.numeric, [[6.0, 7.0], [0.0, 1.0]])
+    assert taken.numeric_names == ["a", "b"] and taken.categorical == {"c": ["z", "w"]}
+    assert X.take([]).n_rows == 0
