@@ -97,12 +97,15 @@ def top_categories(counts: Counter, limit: int = MAX_CATEGORIES) -> list[str]:
 
 
 def kept_categories(counts: Counter) -> list[str]:
-    """The categories that get a code, most frequent first (see ALL_CATEGORIES)."""
-    ranked = top_categories(counts, MAX_CATEGORIES)
-    if len(ranked) <= ALL_CATEGORIES:
-        return ranked
-    seen_twice = sum(1 for key in ranked[ALL_CATEGORIES:] if counts[key] >= 2)
-    return ranked[: ALL_CATEGORIES + seen_twice]  # ranked by count: the rest are a suffix
+    """The categories that get a code, most frequent first (see ALL_CATEGORIES).
+
+    Ranked by count, those seen twice come first: with ALL_CATEGORIES of them or more, they
+    are the answer; else the first ALL_CATEGORIES of all. Neither ranks every category of a
+    column of unique ids (`top_categories` partitions instead)."""
+    seen_twice = Counter({key: n for key, n in counts.items() if n >= 2})
+    if len(seen_twice) >= ALL_CATEGORIES:
+        return top_categories(seen_twice, MAX_CATEGORIES)
+    return top_categories(counts, ALL_CATEGORIES)
 
 
 def _numeric_block(X: Features):
