@@ -23,7 +23,16 @@ PREDICT_BLOCK_TREES = 128
 PREDICT_BLOCK_MIN_ROWS = 64
 
 
-class LGBMScorer:
+class Scorer:
+    """What every family's scorer shares. `prepare` turns the encoded matrix into the input
+    `predict` reads; a bag calls it once for all its fold models (one family, the same
+    columns), so per-call conversions are not repeated per fold."""
+
+    def prepare(self, X):
+        return X
+
+
+class LGBMScorer(Scorer):
     """A LightGBM booster (its model text) and how its raw score becomes the output."""
 
     family = "lgbm"
@@ -100,7 +109,7 @@ def catboost_pool(X, y, categorical: tuple[int, ...], weight=None):
     return Pool(frame, label=y, cat_features=list(categorical), weight=weight)
 
 
-class CatBoostScorer:
+class CatBoostScorer(Scorer):
     """A CatBoost model (its `.cbm` file)."""
 
     family = "catboost"
@@ -116,8 +125,14 @@ class CatBoostScorer:
         self.categorical = tuple(int(j) for j in categorical)
         self.threads = threads
 
+    def prepare(self, X):
+        return catboost_pool(X, None, self.categorical)
+
     def predict(self, X) -> np.ndarray:
-        pool = catboost_pool(X, None, self.categorical)
+        """`X`: the encoded matrix, or the Pool `prepare` made of it."""
+        from catboost import Pool
+
+        pool = X if isinstance(X, Pool) else self.prepare(X)
         if self.task == "classification":
             proba = self.model.predict(pool, prediction_type="Probability",
                                        thread_count=self.threads)
@@ -200,7 +215,7 @@ def column(X, j: int) -> np.ndarray:
     return np.asarray(col.todense()).ravel() if sp.issparse(col) else np.asarray(col, float)
 
 
-class LinearScorer:
+class LinearScorer(Scorer):
     """Logits of the classes seen at fit (softmax over them; unseen classes get 0) or values."""
 
     family = "linear"
@@ -269,7 +284,7 @@ def dense_columns(X, columns: np.ndarray) -> np.ndarray:
 PREDICT_BLOCK_CELLS = 1 << 21
 
 
-class ForestScorer:
+class ForestScorer(Scorer):
     """A scikit-learn ExtraTrees / RandomForest, its trees flattened into arrays.
 
     Interior nodes (all trees): `feature`, `threshold`, `left`, `right`, `missing_left`. A
@@ -355,7 +370,7 @@ class ForestScorer:
 KNN_PROBA_FLOOR = 1e-5
 
 
-class KNNScorer:
+class KNNScorer(Scorer):
     """k nearest neighbours (Euclidean) among the stored training rows, on the numeric columns
     (`numeric`) filled by the training median and scaled (`center`, `scale`); `train` is the
     scaled stored rows (float32), `target` their class codes or values, `weight` optional

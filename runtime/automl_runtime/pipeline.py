@@ -68,6 +68,7 @@ class Member:
     stacked: bool = False
 
     def predict(self, X) -> np.ndarray:
+        X = self.components[0].prepare(X)
         out = self.components[0].predict(X)
         for component in self.components[1:]:
             out = out + component.predict(X)

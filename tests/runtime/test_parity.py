@@ -154,3 +154,25 @@ def test_features_take_rows_in_the_given_order():
     np.testing.assert_array_equal(taken.numeric, [[6.0, 7.0], [0.0, 1.0]])
     assert taken.numeric_names == ["a", "b"] and taken.categorical == {"c": ["z", "w"]}
     assert X.take([]).n_rows == 0
+
+
+def test_a_bag_prepares_its_input_once_and_averages_its_models(monkeypatch):
+    from automl_runtime import families
+
+    X, y = make_data("binary", n=200, seed=3)
+    encoder = FeatureEncoder()
+    M = encoder.fit_transform(X)
+    labels = LabelCodec("classification")
+    codes = labels.fit_encode(y)
+    ctx = FitContext("classification", 2, tuple(encoder.categorical_indices_), seed=0,
+                     threads=1)
+    folds = [FAMILIES["catboost"].fit(ctx, M[rows], codes[rows])
+             for rows in (np.arange(0, 200, 2), np.arange(1, 200, 2))]
+    alone = [model.predict(M) for model in folds]
+    pools = []
+    make_pool = families.catboost_pool
+    monkeypatch.setattr(families, "catboost_pool",
+                        lambda *args, **kw: pools.append(1) or make_pool(*args, **kw))
+    bag = Member("catboost", 1.0, folds).predict(M)
+    assert len(pools) == 1  # one Pool for both fold models, not one each
+    np.testing.assert_allclose(bag, (alone[0] + alone[1]) / 2, rtol=0, atol=1e-12)

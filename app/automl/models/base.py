@@ -37,6 +37,10 @@ class FitContext:
 class FittedComponent(Protocol):
     family: str
 
+    def prepare(self, X):
+        """The input `predict` reads, made once for all fold models of a bag."""
+        ...
+
     def predict(self, X) -> np.ndarray: ...
 
     def feature_gain(self, n_features: int) -> np.ndarray:
