@@ -75,7 +75,7 @@ def _refit_estimate(result: CandidateResult, folds: list[Fold], n_rows: int) -> 
     boosting: the refit grows the best number of rounds, not the early-stopping patience)."""
     train_rows = np.mean([len(f.train) for f in folds])
     per_fold = result.fit_seconds / len(result.models)
-    trained = [getattr(m, "trained_rounds", 0) for m in result.models]
+    trained = [m.trained_rounds for m in result.models]
     refit_rounds = result.refit_rounds()
     if refit_rounds and all(trained):
         per_fold *= min(1.0, refit_rounds / float(np.mean(trained)))

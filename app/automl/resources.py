@@ -172,7 +172,7 @@ def _lgbm_fit(shape: DataShape, n_rows: int, learner: LGBMLearner, extra: int) -
     return int(binned + sampled + histograms + columns + gradients + trees)
 
 
-def _linear_fit(shape: DataShape, n_rows: int, levels: int, extra: int) -> int:
+def _linear_fit(shape: DataShape, n_rows: int, learner: LinearLearner, extra: int) -> int:
     """The linear learner: float64 copies of the numeric columns (imputed, scaled: about 6
     at once), as CSR (with one-hot columns, built through COO), and the solver's arrays."""
     numeric = shape.n_numeric + extra
@@ -188,12 +188,12 @@ def _linear_fit(shape: DataShape, n_rows: int, levels: int, extra: int) -> int:
         onehot = 40 * n_rows * (numeric if not shape.sparse else extra) + 40 * n_rows * (
             shape.n_categorical
         )
-        onehot += 8 * levels * shape.n_categorical * _outputs(shape)
+        onehot += 8 * learner.max_levels * shape.n_categorical * _outputs(shape)
     solver = 6 * 8 * n_rows * _outputs(shape)
     return int(copies + onehot + solver)
 
 
-def _catboost_fit(shape: DataShape, n_rows: int) -> int:
+def _catboost_fit(shape: DataShape, n_rows: int, learner: CatBoostLearner, extra: int) -> int:
     """CatBoost: a float copy (a frame when there are categoricals), its quantised pool,
     and per-row statistics of ordered boosting."""
     width = shape.n_cols
@@ -206,12 +206,7 @@ def _fit_peak(plan: ModePlan, shape: DataShape, n_rows: int, extra: int = 0, sta
     learners = plan.stack_learners if stack else (*plan.learners, *plan.extra_learners)
     peak = 0
     for learner in learners:
-        if isinstance(learner, LGBMLearner):
-            peak = max(peak, _lgbm_fit(shape, n_rows, learner, extra))
-        elif isinstance(learner, LinearLearner):
-            peak = max(peak, _linear_fit(shape, n_rows, learner.max_levels, extra))
-        elif isinstance(learner, CatBoostLearner):
-            peak = max(peak, _catboost_fit(shape, n_rows))
+        peak = max(peak, FIT_PEAK[learner.family](shape, n_rows, learner, extra))
     if not stack and plan.n_trials + plan.extra_trials:
         # The search's largest LightGBM: n_rows / 8 leaves, at most 512, and its smallest
         # learning rate, 0.02 (tuning.py).
@@ -231,23 +226,34 @@ def _kept_rounds(learner: LGBMLearner) -> int:
     return int(min(learner.max_rounds, max(300, 40 / rate)))
 
 
+def _lgbm_model(shape: DataShape, n_rows: int, learner: LGBMLearner) -> int:
+    """Trees of at most n_rows / min_data_in_leaf leaves."""
+    params = learner.params
+    leaves = min(params.get("num_leaves", 31), n_rows // params.get("min_data_in_leaf", 20))
+    trees = _kept_rounds(learner) * _trees_per_round(shape)
+    return int(trees * max(leaves, 2) * TREE_BYTES_PER_LEAF)
+
+
+def _catboost_model(shape: DataShape, n_rows: int, learner: CatBoostLearner) -> int:
+    """Oblivious trees: 2^depth leaf values per output and a split per level."""
+    depth = learner.params.get("depth", 6)
+    return int(learner.max_rounds * (2**depth * _outputs(shape) * 8 + depth * 16))
+
+
+def _linear_model(shape: DataShape, n_rows: int, learner: LinearLearner) -> int:
+    """Coefficients: per column (and per kept category) and output."""
+    return int(16 * (shape.n_cols + 64 * shape.n_categorical) * _outputs(shape))
+
+
+# Each family's parts of the estimate, by `Learner.family`: the peak of one fit (shape, rows,
+# the learner, extra dense columns) and the bytes of one fitted model (shape, rows, learner).
+FIT_PEAK = {"lgbm": _lgbm_fit, "linear": _linear_fit, "catboost": _catboost_fit}
+MODEL_BYTES = {"lgbm": _lgbm_model, "linear": _linear_model, "catboost": _catboost_model}
+
+
 def _model_bytes(learners, shape: DataShape, n_rows: int) -> int:
-    """One fitted model of each learner: LightGBM trees of at most n_rows / min_data_in_leaf
-    leaves, CatBoost's oblivious trees, linear coefficients."""
-    outputs, per_round = _outputs(shape), _trees_per_round(shape)
-    total = 0
-    for learner in learners:
-        if isinstance(learner, LGBMLearner):
-            params = learner.params
-            leaves = min(params.get("num_leaves", 31), n_rows // params.get("min_data_in_leaf", 20))
-            trees = _kept_rounds(learner) * per_round
-            total += trees * max(leaves, 2) * TREE_BYTES_PER_LEAF
-        elif isinstance(learner, CatBoostLearner):
-            depth = learner.params.get("depth", 6)
-            total += learner.max_rounds * (2**depth * outputs * 8 + depth * 16)
-        else:
-            total += 16 * (shape.n_cols + 64 * shape.n_categorical) * outputs
-    return int(total)
+    """One fitted model of each learner."""
+    return int(sum(MODEL_BYTES[learner.family](shape, n_rows, learner) for learner in learners))
 
 
 def _search_learners(plan: ModePlan, shape: DataShape) -> list[LGBMLearner]:

@@ -1,10 +1,14 @@
 """The memory estimate and the limits checked before anything is fitted."""
 
+import ast
+from pathlib import Path
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from app.automl import DataShape, Features, LimitExceeded, Limits, estimate_memory, train
+from app.automl import DataShape, Features, LimitExceeded, Limits, estimate_memory, resources, train
+from app.automl.portfolio import MODES, plan_for
 from app.automl.resources import check_memory, format_bytes, shape_of
 
 from .helpers import make_data
@@ -129,3 +133,15 @@ def test_too_many_classes_is_refused():
     with pytest.raises(LimitExceeded, match="25 distinct values; at most 20 classes$"):
         train(X, [f"c{i // 2}" for i in range(50)], task="classification", mode="high_speed",
               limits=Limits(max_classes=20))
+
+
+def test_every_family_of_every_plan_has_its_estimate_without_a_class_check():
+    for mode in MODES:
+        for n_rows, n_cols, n_classes in ((500, 8, 2), (50_000, 20, 0), (5_000, 600, 30)):
+            plan = plan_for(mode, n_rows, n_cols, n_classes, True)
+            for learner in (*plan.learners, *plan.extra_learners, *plan.stack_learners):
+                assert learner.family in resources.FIT_PEAK, learner.name
+                assert learner.family in resources.MODEL_BYTES, learner.name
+    tree = ast.parse(Path(resources.__file__).read_text())
+    assert not [n for n in ast.walk(tree) if isinstance(n, ast.Call)
+                and isinstance(n.func, ast.Name) and n.func.id == "isinstance"]

@@ -36,6 +36,9 @@ class FitContext:
 
 class FittedComponent(Protocol):
     family: str
+    # Boosting rounds grown, early-stopping patience included (0: not a boosted model); a
+    # refit grows only the best rounds, so it takes that share of a fold's time.
+    trained_rounds: int
 
     def prepare(self, X):
         """The input `predict` reads, made once for all fold models of a bag."""

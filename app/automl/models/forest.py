@@ -221,6 +221,7 @@ LEVEL_COST = 1.0
 
 class FittedForest(ForestScorer):
     family = "forest"
+    trained_rounds = 0  # not boosted
 
     @classmethod
     def from_sklearn(cls, model, ctx: FitContext, kind: str) -> FittedForest:

@@ -123,6 +123,7 @@ CELL_COST = 1.0 / 30.0
 
 class FittedKNN(KNNScorer):
     family = "knn"
+    trained_rounds = 0  # not boosted
 
     def predict_cost(self) -> float:
         n, p = self.train.shape

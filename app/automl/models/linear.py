@@ -112,6 +112,7 @@ class FittedLinear(LinearScorer):
     """Logits of the classes seen at fit (softmax over them; unseen classes get 0) or values."""
 
     family = "linear"
+    trained_rounds = 0  # not boosted
     preprocessor_type = _Preprocessor
 
     def predict_cost(self) -> float:
