@@ -136,6 +136,6 @@ class FittedModel(Pipeline):
 
     @classmethod
     def from_bytes(cls, data: bytes, threads: int = 1) -> FittedModel:
-        """`threads`: per prediction call (the server passes settings.train_threads)."""
+        """`threads`: per prediction call (the server predicts on one thread, `model_cache`)."""
         manifest, files = artifact.unpack(data)
         return cls.from_manifest(manifest, files, max(1, int(threads)))

@@ -32,8 +32,10 @@ class ModelCache:
         self._size = size
         self._lock = threading.Lock()
 
-    def get(self, session: Session, model: Model, threads: int = 1) -> FittedModel:
-        """`threads`: per prediction of a model loaded now (callers give settings.train_threads)."""
+    def get(self, session: Session, model: Model) -> FittedModel:
+        """The stored model, loaded on first use. It predicts on one thread: requests are
+        served at the same time, each on its own thread, so one user's large prediction
+        does not take every core from the others (and a training's)."""
         key = _key(session, model.id, model.job_id)
         with self._lock:
             if key in self._items:
@@ -42,7 +44,7 @@ class ModelCache:
         artifact = session.get(ModelArtifact, model.id)
         if artifact is None:
             raise NotFound(f"Model '{model.name}' has no stored artifact")
-        fitted = FittedModel.from_bytes(artifact.data, threads)
+        fitted = FittedModel.from_bytes(artifact.data, threads=1)
         with self._lock:
             self._items[key] = fitted
             while len(self._items) > self._size:
