@@ -14,20 +14,16 @@ from app.services.jobs import JobPage, JobStatus
 MODEL_INFO_KEYS = ("model_name", "task_type", "training_mode", "label_attribute", "create_time")
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def format_time(moment: datetime | None) -> str | None:
-    return _aware(moment).astimezone().strftime("%Y/%m/%d %H:%M:%S") if moment else None
+    return moment.astimezone().strftime("%Y/%m/%d %H:%M:%S") if moment else None
 
 
 def format_duration(job: Job) -> str:
     if job.started_at is None:
         seconds = 0
     else:
-        end = _aware(job.finished_at) if job.finished_at else datetime.now(UTC)
-        seconds = max(0, int((end - _aware(job.started_at)).total_seconds()))
+        end = job.finished_at if job.finished_at else datetime.now(UTC)
+        seconds = max(0, int((end - job.started_at).total_seconds()))
     return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
 
 

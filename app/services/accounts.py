@@ -87,8 +87,6 @@ def create_key(session: Session, user_name: str, secret: bytes) -> str:
 def _touch(row: ApiKey) -> None:
     now = utcnow()
     last = row.last_used_at
-    if last is not None and last.tzinfo is None:  # SQLite gives naive UTC back
-        last = last.replace(tzinfo=now.tzinfo)
     if last is None or now - last >= LAST_USED_RESOLUTION:
         row.last_used_at = now
 

@@ -27,10 +27,6 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def start_session(session: Session, user: User) -> str:
     """A new session for `user`; returns the token for the cookie (shown nowhere else)."""
     token = secrets.token_urlsafe(32)
@@ -49,10 +45,10 @@ def find_session(session: Session, token: str | None) -> SignedIn | None:
     if web is None:
         return None
     now = datetime.now(UTC)
-    if now - _aware(web.last_seen_at) > SESSION_IDLE:
+    if now - web.last_seen_at > SESSION_IDLE:
         session.delete(web)
         return None
-    if now - _aware(web.last_seen_at) > TOUCH_EVERY:
+    if now - web.last_seen_at > TOUCH_EVERY:
         web.last_seen_at = now
     user = session.get(User, web.user_id)
     return SignedIn(user=user, csrf_token=web.csrf_token) if user else None

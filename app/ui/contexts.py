@@ -110,6 +110,5 @@ def eta_seconds(job: Job) -> float | None:
         return None
     if job.progress < 0.05:
         return None
-    started = job.started_at if job.started_at.tzinfo else job.started_at.replace(tzinfo=UTC)
-    elapsed = (datetime.now(UTC) - started).total_seconds()
+    elapsed = (datetime.now(UTC) - job.started_at).total_seconds()
     return round(elapsed * (1 - job.progress) / job.progress, 1)
