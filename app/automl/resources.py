@@ -32,7 +32,8 @@ import scipy.sparse as sp
 
 from .errors import LimitExceeded
 from .labels import MAX_CLASSES
-from .models import CatBoostLearner, LGBMLearner, LinearLearner
+from .models import CatBoostLearner, ForestLearner, KNNLearner, LGBMLearner, LinearLearner
+from .models.forest import DEFAULT_PARAMS as FOREST_DEFAULTS
 from .models.lgbm import HISTOGRAM_POOL_BYTES
 from .portfolio import ModePlan, plan_for
 from .stacking import stack_input_count, stack_width
@@ -245,10 +246,41 @@ def _linear_model(shape: DataShape, n_rows: int, learner: LinearLearner) -> int:
     return int(16 * (shape.n_cols + 64 * shape.n_categorical) * _outputs(shape))
 
 
+def _forest_leaves(n_rows: int, learner: ForestLearner) -> int:
+    params = {**FOREST_DEFAULTS, **learner.params}
+    return min(params["max_leaf_nodes"], max(2, n_rows // params["min_samples_leaf"]))
+
+
+def _forest_model(shape: DataShape, n_rows: int, learner: ForestLearner) -> int:
+    """Every tree's nodes (two per leaf), each a few arrays' entries and the leaf values."""
+    nodes = 2 * _forest_leaves(n_rows, learner)
+    return int(learner.n_estimators * nodes * (40 + 8 * _outputs(shape)))
+
+
+def _forest_fit(shape: DataShape, n_rows: int, learner: ForestLearner, extra: int) -> int:
+    """A dense float64 copy of the rows (scikit-learn's input, float32 inside), the forest."""
+    copy = 12 * n_rows * (shape.n_cols + extra)
+    return int(copy + 2 * _forest_model(shape, n_rows, learner))
+
+
+def _knn_model(shape: DataShape, n_rows: int, learner: KNNLearner) -> int:
+    """The stored rows: float32 scaled numeric columns and the targets."""
+    rows = min(n_rows, learner.max_rows)
+    return int(rows * (4 * shape.n_numeric + 8))
+
+
+def _knn_fit(shape: DataShape, n_rows: int, learner: KNNLearner, extra: int) -> int:
+    """float64 copies of the numeric block while it is imputed and scaled, and the model."""
+    rows = min(n_rows, learner.max_rows)
+    return int(3 * 8 * rows * (shape.n_numeric + extra) + _knn_model(shape, n_rows, learner))
+
+
 # Each family's parts of the estimate, by `Learner.family`: the peak of one fit (shape, rows,
 # the learner, extra dense columns) and the bytes of one fitted model (shape, rows, learner).
-FIT_PEAK = {"lgbm": _lgbm_fit, "linear": _linear_fit, "catboost": _catboost_fit}
-MODEL_BYTES = {"lgbm": _lgbm_model, "linear": _linear_model, "catboost": _catboost_model}
+FIT_PEAK = {"lgbm": _lgbm_fit, "linear": _linear_fit, "catboost": _catboost_fit,
+            "forest": _forest_fit, "knn": _knn_fit}
+MODEL_BYTES = {"lgbm": _lgbm_model, "linear": _linear_model, "catboost": _catboost_model,
+               "forest": _forest_model, "knn": _knn_model}
 
 
 def _model_bytes(learners, shape: DataShape, n_rows: int) -> int:

@@ -142,6 +142,8 @@ def test_every_family_of_every_plan_has_its_estimate_without_a_class_check():
             for learner in (*plan.learners, *plan.extra_learners, *plan.stack_learners):
                 assert learner.family in resources.FIT_PEAK, learner.name
                 assert learner.family in resources.MODEL_BYTES, learner.name
+    assert set(resources.FIT_PEAK) == set(resources.MODEL_BYTES) == {
+        "lgbm", "linear", "catboost", "forest", "knn"}  # every family of app/automl/models
     tree = ast.parse(Path(resources.__file__).read_text())
     assert not [n for n in ast.walk(tree) if isinstance(n, ast.Call)
                 and isinstance(n.func, ast.Name) and n.func.id == "isinstance"]
