@@ -172,8 +172,10 @@ class DatasetBase(Generic[P, J, M]):
         yield from self._client._session.call("delete_collection", self._names())
 
     def _train(self, name: str, mode: str, task: str | None, label: str | None,
-               time_budget: float | None, categorical_features: Iterable[str] | None,
-               validation_dataset: str | None, seed: int | None) -> Op[J]:
+               categorical_features: Iterable[str] | None, validation_dataset: str | None,
+               extensions: JSON) -> Op[J]:
+        """`extensions`: automl-server fields (time_budget, seed, eval_metric,
+        weight_attribute, class_weight), each sent only when not None."""
         label = label or self.label
         if label is None:
             raise ValueError("give label= (the attribute to predict)")
@@ -188,10 +190,7 @@ class DatasetBase(Generic[P, J, M]):
             body["categorical_features"] = self.categorical_features
         if validation_dataset:
             body["validation_dataset"] = validation_dataset
-        if time_budget is not None:
-            body["time_budget"] = time_budget
-        if seed is not None:
-            body["seed"] = seed
+        body.update({key: value for key, value in extensions.items() if value is not None})
         reply = yield from self._client._session.call("train_automl_model", body)
         return self._new_job(reply["job_id"], kind="train", model_name=name,
                              training_mode=mode, task_type=task, label=label)
@@ -353,9 +352,9 @@ class ModelBase(Generic[D]):
         return frame.sort_values("importance", ascending=False, kind="stable") \
             .reset_index(drop=True)
 
-    def _download(self, path: str | os.PathLike[str]) -> Op[JSON]:
+    def _download(self, path: str | os.PathLike[str], file_format: str) -> Op[JSON]:
         reply = yield from self._client._session.extension(
-            "download_automl_model", {**self._names(), "format": "zip"})
+            "download_automl_model", {**self._names(), "format": file_format})
         with open(path, "wb") as handle:
             handle.write(base64.b64decode(reply["model_data"]))
         manifest: JSON = reply.get("manifest") or {}
@@ -490,16 +489,23 @@ class Dataset(DatasetBase[Project, "Job", "Model"]):
     def train(self, name: str, mode: str = "balanced", task: str | None = None,
               label: str | None = None, *, time_budget: float | None = None,
               categorical_features: Iterable[str] | None = None,
-              validation_dataset: str | None = None, seed: int | None = None) -> Job:
+              validation_dataset: str | None = None, seed: int | None = None,
+              eval_metric: str | None = None, weight_attribute: str | None = None,
+              class_weight: str | None = None) -> Job:
         """Start training model `name` (`train_automl_model`); returns its Job (`.wait()` for
         the Model). `mode`: high_speed, balanced or high_accuracy. `task`: classification or
         regression (default: regression when the label uploaded through this handle is a
         non-integer float, else classification). `label`: default the label of the upload.
         `categorical_features`: default those declared at upload (the server's default).
-        `time_budget` (seconds) and `seed` are automl-server extensions, sent only when set."""
+        automl-server extensions, sent only when set: `time_budget` (seconds), `seed`,
+        `eval_metric` (what the candidates are ranked and ensembled by, e.g. accuracy, f1,
+        log_loss, mae; a threshold metric also tunes a binary model's decision threshold),
+        `weight_attribute` (a numeric attribute holding each row's weight) and `class_weight`
+        ("balanced")."""
         return self._client._run(self._train(
-            name, mode, task, label, time_budget, categorical_features, validation_dataset,
-            seed))
+            name, mode, task, label, categorical_features, validation_dataset,
+            {"time_budget": time_budget, "seed": seed, "eval_metric": eval_metric,
+             "weight_attribute": weight_attribute, "class_weight": class_weight}))
 
     def model(self, name: str) -> Model:
         """A trained model of the dataset, with its validation metric and description;
@@ -568,11 +574,14 @@ class Model(ModelBase[Dataset]):
         for classification, the MSE for regression)."""
         return self._client._run(self._evaluate(data))
 
-    def download(self, path: str | os.PathLike[str]) -> JSON:
+    def download(self, path: str | os.PathLike[str], format: str = "zip") -> JSON:
         """Save the model file to `path` (`download_automl_model`, an automl-server
         extension) and answer its manifest (features, classes, task, label, members). Load
-        the file with `automl_runtime.load(path)`: it predicts exactly as the server does."""
-        return self._client._run(self._download(path))
+        the zip with `automl_runtime.load(path)`: it predicts exactly as the server does.
+        `format="onnx"`: one ONNX graph instead (the manifest then names its inputs,
+        `onnx_inputs`); the server refuses (BadRequest) a model ONNX cannot express
+        exactly."""
+        return self._client._run(self._download(path, format))
 
     def delete(self) -> None:
         """Delete the model (`delete_automl_model`; a model still training is cancelled)."""
@@ -633,10 +642,13 @@ class AsyncDataset(DatasetBase[AsyncProject, "AsyncJob", "AsyncModel"]):
     async def train(self, name: str, mode: str = "balanced", task: str | None = None,
                     label: str | None = None, *, time_budget: float | None = None,
                     categorical_features: Iterable[str] | None = None,
-                    validation_dataset: str | None = None, seed: int | None = None) -> AsyncJob:
+                    validation_dataset: str | None = None, seed: int | None = None,
+                    eval_metric: str | None = None, weight_attribute: str | None = None,
+                    class_weight: str | None = None) -> AsyncJob:
         return await self._client._run(self._train(
-            name, mode, task, label, time_budget, categorical_features, validation_dataset,
-            seed))
+            name, mode, task, label, categorical_features, validation_dataset,
+            {"time_budget": time_budget, "seed": seed, "eval_metric": eval_metric,
+             "weight_attribute": weight_attribute, "class_weight": class_weight}))
 
     async def model(self, name: str) -> AsyncModel:
         return await self._client._run(self._model(name))
@@ -680,8 +692,8 @@ class AsyncModel(ModelBase[AsyncDataset]):
     async def evaluate(self, data: TableLike) -> JSON:
         return await self._client._run(self._evaluate(data))
 
-    async def download(self, path: str | os.PathLike[str]) -> JSON:
-        return await self._client._run(self._download(path))
+    async def download(self, path: str | os.PathLike[str], format: str = "zip") -> JSON:
+        return await self._client._run(self._download(path, format))
 
     async def delete(self) -> None:
         return await self._client._run(self._delete())

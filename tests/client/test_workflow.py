@@ -156,3 +156,20 @@ def test_client_workflow_example(server):
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     accuracy = float(result.stdout.split("accuracy:")[1].split()[0])
     assert accuracy > 0.7
+
+
+def test_training_options_and_an_onnx_download(client, tmp_path):
+    """eval_metric and class_weight reach the training (the leaderboard ranks by the metric
+    asked for); download(format="onnx") saves the ONNX graph and names its inputs."""
+    import onnx
+
+    df = frame(120, seed=3)
+    ds = client.create_project("options", exist_ok=True).upload("d", df, label="target")
+    model = ds.train("m", mode="high_speed", task="classification", time_budget=5,
+                     eval_metric="balanced_accuracy", class_weight="balanced").wait()
+    assert set(model.leaderboard()["metric"]) == {"balanced_accuracy"}
+
+    manifest = model.download(tmp_path / "m.onnx", format="onnx")
+    assert manifest["format"] == "onnx"
+    graph = onnx.load(tmp_path / "m.onnx")
+    assert [i.name for i in graph.graph.input] == list(manifest["onnx_inputs"])
