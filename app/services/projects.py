@@ -1,6 +1,6 @@
 """Projects belong to one user; every lookup goes through `get_project`, the owner check."""
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.db.models import Collection, Job, Model, Project, User
@@ -40,3 +40,16 @@ def list_projects(session: Session, user: User) -> list[Project]:
     return list(
         session.scalars(select(Project).where(Project.user_id == user.id).order_by(Project.id))
     )
+
+
+def dataset_counts(session: Session, user: User) -> dict[str, int]:
+    """Each of the user's projects (in creation order) with its number of datasets, in one
+    query."""
+    rows = session.execute(
+        select(Project.name, func.count(Collection.id))
+        .outerjoin(Collection, Collection.project_id == Project.id)
+        .where(Project.user_id == user.id)
+        .group_by(Project.id, Project.name)
+        .order_by(Project.id)
+    )
+    return {name: count for name, count in rows}

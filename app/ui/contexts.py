@@ -14,9 +14,8 @@ JOBS_SHOWN = 100
 
 
 def projects_page(v: Visit) -> dict:
-    names = [p.name for p in projects.list_projects(v.db, v.user)]
-    counts = {name: len(collections.list_collections(v.db, v.user, name)) for name in names}
-    return {"projects": names, "dataset_counts": counts}
+    counts = projects.dataset_counts(v.db, v.user)
+    return {"projects": list(counts), "dataset_counts": counts}
 
 
 def project_page(v: Visit, project: str) -> dict:
