@@ -22,7 +22,7 @@ def format_duration(job: Job) -> str:
     if job.started_at is None:
         seconds = 0
     else:
-        end = job.finished_at if job.finished_at else datetime.now(UTC)
+        end = job.finished_at or datetime.now(UTC)
         seconds = max(0, int((end - job.started_at).total_seconds()))
     return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
 

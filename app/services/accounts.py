@@ -86,8 +86,7 @@ def create_key(session: Session, user_name: str, secret: bytes) -> str:
 
 def _touch(row: ApiKey) -> None:
     now = utcnow()
-    last = row.last_used_at
-    if last is None or now - last >= LAST_USED_RESOLUTION:
+    if row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION:
         row.last_used_at = now
 
 
