@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import os
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import pandas as pd
@@ -33,12 +34,68 @@ TableLike = pd.DataFrame | str | os.PathLike[str]
 TRAINING_STATUS = "get_automl_training_status"
 UPLOAD_STATUS = "get_upload_data_status"
 MODEL_INFO_KEYS = ("model_name", "task_type", "training_mode", "label_attribute", "create_time")
+# The server explains at most this many rows a request (automl-server's MAX_EXPLAIN_ROWS).
+EXPLAIN_ROWS = 1_000
 
 P = TypeVar("P", bound="ProjectBase[Any]")
 D = TypeVar("D", bound="DatasetBase[Any, Any, Any]")
 J = TypeVar("J", bound="JobBase[Any, Any]")
 M = TypeVar("M", bound="ModelBase[Any]")
 C = TypeVar("C", bound=type)
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Each row's per-feature contributions to the model's raw score (`explain: true` on
+    `automl_predict`, an automl-server extension): for every row, `base_value` plus the sum
+    of its contributions is its raw score.
+
+    `raw_score` says what that score is: "log_odds" of `positive_class` (binary), "value"
+    (regression) or "margin" (multiclass, one per class whose softmax is the probabilities).
+    `contributions` is indexed like the input, one column per feature the model uses; for
+    multiclass its columns are (class, feature) pairs and `base_value` is a dict by class.
+    `predictions` are the model's predictions of the same rows."""
+
+    raw_score: str
+    base_value: float | dict[Any, float]
+    contributions: pd.DataFrame
+    predictions: pd.Series[Any]
+    positive_class: Any = None
+
+    def raw_scores(self) -> pd.Series[Any] | pd.DataFrame:
+        """Each row's raw score (base value plus contributions); a column per class for
+        multiclass."""
+        if isinstance(self.base_value, dict):
+            return pd.DataFrame({
+                label: self.contributions[label].sum(axis=1) + base
+                for label, base in self.base_value.items()})
+        return self.contributions.sum(axis=1) + self.base_value
+
+
+def _explanation(replies: list[tuple[pd.DataFrame, JSON]], name: str) -> Explanation:
+    """One Explanation of the rows of every (rows, reply) pair, in order."""
+    first = replies[0][1]["explanations"]
+    features = list(first["features"])
+    predictions = pd.concat([pd.Series(reply["predictions"], index=rows.index, name=name,
+                                       dtype=None if len(rows) else object)
+                             for rows, reply in replies])
+    if "classes" not in first:
+        contributions = pd.concat([
+            pd.DataFrame(reply["explanations"]["contributions"], index=rows.index,
+                         columns=features) for rows, reply in replies])
+        return Explanation(first["raw_score"], float(first["base_value"]), contributions,
+                           predictions, first.get("positive_class"))
+    labels = [entry["label"] for entry in first["classes"]]
+    columns = pd.MultiIndex.from_product([labels, features], names=["class", "feature"])
+    parts = []
+    for rows, reply in replies:
+        blocks = [pd.DataFrame(entry["contributions"], index=rows.index)
+                  for entry in reply["explanations"]["classes"]]
+        part = pd.concat(blocks, axis=1)
+        part.columns = columns
+        parts.append(part)
+    base = {entry["label"]: float(entry["base_value"]) for entry in first["classes"]}
+    return Explanation(first["raw_score"], base, pd.concat(parts), predictions)
 
 
 def _ok(payload: JSON) -> JSON:
@@ -360,14 +417,35 @@ class ModelBase(Generic[D]):
         manifest: JSON = reply.get("manifest") or {}
         return manifest
 
-    def _request(self, encoded: str, probabilities: bool) -> JSON:
+    def _request(self, encoded: str, probabilities: bool, explain: bool = False) -> JSON:
         body: JSON = {**self._names(), "file_data": encoded, "file_format": "csv",
                       "has_field_names": True}
         if self._client._session.compress:
             body["compression_type"] = "gzip"
         if probabilities:
             body["return_probabilities"] = True
+        if explain:
+            body["explain"] = True
         return body
+
+    def _explain(self, data: TableLike) -> Op[Explanation]:
+        df = read_table(data)
+        features = df.drop(columns=[self.label]) if self.label in df.columns else df
+        if len(features) == 0:
+            raise ValueError("no rows to explain")
+        session = self._client._session
+        replies: list[tuple[pd.DataFrame, JSON]] = []
+        for start in range(0, len(features), EXPLAIN_ROWS):
+            rows = features.iloc[start:start + EXPLAIN_ROWS]
+            for part, encoded in encoded_chunks(rows, session.max_request_bytes,
+                                                session.compress):
+                reply = yield from session.call(
+                    "automl_predict", self._request(encoded, False, explain=True))
+                if "explanations" not in reply:
+                    raise Unsupported("this server does not explain predictions (explain is "
+                                      "an automl-server extension)")
+                replies.append((part, reply))
+        return _explanation(replies, self.label or "prediction")
 
     def _predict(self, data: TableLike) -> Op[pd.Series[Any]]:
         df = read_table(data)
@@ -568,6 +646,14 @@ class Model(ModelBase[Dataset]):
         server's `return_probabilities` extension; Unsupported otherwise)."""
         return self._client._run(self._predict_proba(data))
 
+    def explain(self, data: TableLike) -> Explanation:
+        """Predictions with each row's per-feature contributions to the model's raw score
+        (`explain: true`, an automl-server extension; Unsupported otherwise): an Explanation,
+        indexed like the input. Rows go 1,000 a request, the most the server explains at
+        once. A model whose contributions cannot be exact (a stacked classification, a
+        forest or kNN member) is refused with Conflict, saying why."""
+        return self._client._run(self._explain(data))
+
     def evaluate(self, data: TableLike) -> JSON:
         """Predict rows that carry the label: `{"predictions", "num_samples",
         "prediction_metric"}` as the server computes them (one request; the metric is a dict
@@ -688,6 +774,9 @@ class AsyncModel(ModelBase[AsyncDataset]):
 
     async def predict_proba(self, data: TableLike) -> pd.DataFrame:
         return await self._client._run(self._predict_proba(data))
+
+    async def explain(self, data: TableLike) -> Explanation:
+        return await self._client._run(self._explain(data))
 
     async def evaluate(self, data: TableLike) -> JSON:
         return await self._client._run(self._evaluate(data))

@@ -173,3 +173,42 @@ def test_training_options_and_an_onnx_download(client, tmp_path):
     assert manifest["format"] == "onnx"
     graph = onnx.load(tmp_path / "m.onnx")
     assert [i.name for i in graph.graph.input] == list(manifest["onnx_inputs"])
+
+
+def test_explain_in_parts_adds_up_to_the_raw_score(client, monkeypatch):
+    """model.explain: contributions indexed like the input, base value plus contributions =
+    the raw score (a regression's prediction), the same answer when sent in parts; a
+    multiclass model's columns are (class, feature) pairs."""
+    import automl_client.resources as resources
+
+    rng = np.random.default_rng(5)
+    df = pd.DataFrame({"a": rng.normal(size=150), "b": rng.normal(size=150),
+                       "kind": rng.choice(["p", "q", "r"], size=150)})
+    df["y"] = 2.0 * df["a"] - df["b"] + (df["kind"] == "p") + rng.normal(scale=0.1, size=150)
+    df["band"] = np.digitize(df["y"], [-1.0, 1.0]).astype(str)
+    proj = client.create_project("explain", exist_ok=True)
+    ds = proj.upload("d", df.drop(columns=["band"]), label="y")
+    model = ds.train("r", mode="high_speed", task="regression", time_budget=5).wait()
+    rows = df.iloc[:23].set_axis([f"row{i}" for i in range(23)])
+
+    whole = model.explain(rows)
+    assert whole.raw_score == "value" and whole.positive_class is None
+    assert list(whole.contributions.index) == list(rows.index)
+    assert set(whole.contributions.columns) == {"a", "b", "kind"}
+    np.testing.assert_allclose(whole.raw_scores(), whole.predictions, rtol=1e-9, atol=1e-9)
+    assert list(whole.predictions) == pytest.approx(list(model.predict(rows)))
+
+    monkeypatch.setattr(resources, "EXPLAIN_ROWS", 5)  # 23 rows in 5 requests
+    parts = model.explain(rows)
+    pd.testing.assert_frame_equal(parts.contributions, whole.contributions)
+    assert parts.base_value == whole.base_value
+
+    ds = proj.upload("m", df.drop(columns=["y"]), label="band")
+    multi = ds.train("c", mode="high_speed", task="classification", time_budget=5).wait()
+    e = multi.explain(rows)
+    assert e.raw_score == "margin" and set(e.base_value) == {0, 1, 2}
+    assert e.contributions.columns.names == ["class", "feature"]
+    assert e.contributions.shape == (23, 3 * 3)
+    margins = e.raw_scores()
+    assert list(margins.columns) == list(e.base_value) and list(margins.index) == list(rows.index)
+    assert list(e.predictions) == list(multi.predict(rows))
