@@ -1,6 +1,7 @@
 """high_speed end to end through a real embedded server: from the train call to the model
 being ready (reading the stored rows, encoding, categoricals, training, saving), against the
-mode's budget (`portfolio.HIGH_SPEED_BUDGET`, 8.5 s; the requirement is at most 1.5x).
+mode's default budget (`portfolio.default_budget`: 8.5 s, more on large multiclass data; the
+requirement is at most 1.5x).
 
 Datasets: the 8 of /work/shared/data, and built from adult (its string columns stay
 categorical, plus a 9th text column `occ_x_sex`):
@@ -37,7 +38,7 @@ import pandas as pd
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from app.automl.portfolio import HIGH_SPEED_BUDGET  # noqa: E402
+from app.automl.portfolio import default_budget  # noqa: E402
 from tests.test_server_process import Server  # noqa: E402
 
 DATA = Path("/work/shared/data")
@@ -165,6 +166,12 @@ def upload(server: Server, project: str, name: str, frame: pd.DataFrame) -> list
     return categorical
 
 
+def budget_of(frame: pd.DataFrame, task: str) -> float:
+    """high_speed's default budget for the dataset (it grows with rows x classes)."""
+    classes = frame["target"].nunique() if task == "classification" else 0
+    return default_budget("high_speed", len(frame), len(frame.columns) - 1, classes)
+
+
 def train(server: Server, project: str, name: str, task: str, categorical: list[str],
           model: str) -> tuple[float, dict, RssSampler]:
     with RssSampler(server.process.pid) as rss:
@@ -196,14 +203,16 @@ def main() -> None:
                   f"{'peak_total_MB':>13} {'peak_one_MB':>11}", flush=True)
             seconds, _, rss = train(server, "e2e", "warmup", "classification", [], "warm")
             print(f"{'vehicle (cold start)':<20} {len(warm):>7} {0:>4} {seconds:>7.2f} "
-                  f"{seconds / HIGH_SPEED_BUDGET:>6.2f} {rss.peak_total / 2**20:>13.0f} "
+                  f"{seconds / budget_of(warm, 'classification'):>6.2f} "
+                  f"{rss.peak_total / 2**20:>13.0f} "
                   f"{rss.peak_one / 2**20:>11.0f}", flush=True)
             for name, frame, task in datasets(args.only):
                 categorical = upload(server, "e2e", name, frame)
                 for r in range(args.repeat):
                     seconds, _, rss = train(server, "e2e", name, task, categorical, f"m{r}")
                     print(f"{name:<20} {len(frame):>7} {len(categorical):>4} {seconds:>7.2f} "
-                          f"{seconds / HIGH_SPEED_BUDGET:>6.2f} {rss.peak_total / 2**20:>13.0f} "
+                          f"{seconds / budget_of(frame, task):>6.2f} "
+                          f"{rss.peak_total / 2**20:>13.0f} "
                           f"{rss.peak_one / 2**20:>11.0f}", flush=True)
         finally:
             server.stop()

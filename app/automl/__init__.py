@@ -4,8 +4,9 @@ Modes (see `portfolio.py`):
 
 * ``high_speed``: one LightGBM with data-size-aware defaults and early stopping, validated
   by 5-fold CV (its 5 fold models are the model, a bag), or, on larger data (above 20,000
-  rows counted once per class), a holdout and a refit on all rows; default budget 8.5 s (on
-  data too large for that, the refit is skipped and the fit cut short).
+  rows counted once per class), a holdout and a refit on all rows; default budget 8.5 s,
+  growing with rows x classes above 200,000 up to 30 s (on data too large for that, the
+  refit is skipped and the fit cut short).
 * ``balanced`` (also ``auto``): a small portfolio (LightGBM configurations, a LightGBM random
   forest, a linear model, CatBoost on smaller data) by 5-fold CV, then a seeded
   hyperparameter search of LightGBM (`tuning.py`, a fixed number of trials); the best single

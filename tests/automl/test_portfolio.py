@@ -1,6 +1,7 @@
 """What each mode plans for data of a given shape."""
 
 import numpy as np
+import pytest
 
 from app.automl import portfolio
 from app.automl.models import CatBoostLearner, FitContext, LGBMLearner
@@ -42,3 +43,12 @@ def test_prediction_cost_counts_trees_per_class_and_cheap_oblivious_trees():
     catboost = CatBoostLearner("c", params={}, max_rounds=40, early_stopping=None).fit(ctx, X, y)
     assert lgbm.predict_cost() > 3 * 40 * 0.9  # a tree per class and round
     assert 0 < catboost.predict_cost() < lgbm.predict_cost() / 5
+
+
+def test_high_speeds_default_budget_grows_with_rows_times_classes():
+    assert portfolio.default_budget("high_speed", 36_000, 14, 2) == portfolio.HIGH_SPEED_BUDGET
+    assert portfolio.default_budget("high_speed", 150_000, 15, 0) == portfolio.HIGH_SPEED_BUDGET
+    letter = portfolio.plan_for("high_speed", 16_000, 16, 26).default_budget
+    assert letter == pytest.approx(portfolio.HIGH_SPEED_BUDGET * 16_000 * 26 / 200_000)
+    huge = portfolio.default_budget("high_speed", 5_000_000, 10, 2)
+    assert huge == portfolio.HIGH_SPEED_MAX_BUDGET
