@@ -76,6 +76,16 @@ def lgbm_defaults(n_rows: int, n_cols: int, n_classes: int) -> dict:
     }
 
 
+def _l2(penalty: float, n_classes: int) -> float:
+    """A LightGBM L2 penalty in units of one row's hessian: a regression row weighs 1 in a
+    leaf's hessian sum, a multiclass row about 1 / n_classes per class (p (1 - p) at the
+    start, less once the model is sure of it). Unscaled, a penalty that is mild in
+    regression stalls a multiclass fit: on digits (10 classes) lgbm_small (10.0) ran
+    1,000-3,000 rounds a fold, 3.5x as long, for a worse out-of-fold log loss (0.1039 against
+    0.1013 scaled), lgbm_large 0.0826 against 0.0802 at 2.7x the time."""
+    return penalty / n_classes if n_classes > 2 else penalty
+
+
 def _rounds(n_classes: int, rounds: int) -> int:
     # A multiclass round grows one tree per class: cap the rounds for many classes.
     return min(rounds, 500) if n_classes > 20 else rounds
@@ -133,7 +143,7 @@ def _balanced_learners(n_rows: int, n_cols: int, n_classes: int) -> list[Learner
                 "feature_fraction": 0.7,
                 "bagging_fraction": 0.8,
                 "bagging_freq": 1,
-                "lambda_l2": 1.0,
+                "lambda_l2": _l2(1.0, n_classes),
             },
             max_rounds=_rounds(n_classes, 3000),
             early_stopping=50,
@@ -147,7 +157,7 @@ def _balanced_learners(n_rows: int, n_cols: int, n_classes: int) -> list[Learner
                 "min_data_in_leaf": 2 * base["min_data_in_leaf"],
                 "min_data_per_group": 2 * base["min_data_per_group"],
                 "feature_fraction": 0.8,
-                "lambda_l2": 10.0,
+                "lambda_l2": _l2(10.0, n_classes),
                 "cat_smooth": 20.0,
             },
             max_rounds=_rounds(n_classes, 3000),
@@ -194,7 +204,7 @@ def _extra_learners(n_rows: int, n_cols: int, n_classes: int) -> list[Learner]:
                 "feature_fraction": 0.6,
                 "bagging_fraction": 0.8,
                 "bagging_freq": 1,
-                "lambda_l2": 1.0,
+                "lambda_l2": _l2(1.0, n_classes),
             },
             max_rounds=_rounds(n_classes, 3000),
             early_stopping=50,
@@ -210,7 +220,7 @@ def _extra_learners(n_rows: int, n_cols: int, n_classes: int) -> list[Learner]:
                 "feature_fraction": 0.5,
                 "bagging_fraction": 0.7,
                 "bagging_freq": 1,
-                "lambda_l2": 2.0,
+                "lambda_l2": _l2(2.0, n_classes),
             },
             max_rounds=_rounds(n_classes, 4000),
             early_stopping=50,
@@ -231,7 +241,7 @@ def _stack_learners(n_rows: int, n_cols: int, n_classes: int) -> list[Learner]:
                 "num_leaves": 7,
                 "min_data_in_leaf": 2 * base["min_data_in_leaf"],
                 "feature_fraction": 0.8,
-                "lambda_l2": 10.0,
+                "lambda_l2": _l2(10.0, n_classes),
             },
             max_rounds=_rounds(n_classes, 3000),
             early_stopping=50,

@@ -45,6 +45,23 @@ def test_prediction_cost_counts_trees_per_class_and_cheap_oblivious_trees():
     assert 0 < catboost.predict_cost() < lgbm.predict_cost() / 5
 
 
+def test_l2_penalties_are_in_units_of_a_rows_hessian():
+    """A multiclass row's hessian per class is about 1 / n_classes of a regression row's:
+    the fixed LightGBMs' L2 penalties are scaled by it, and unchanged for two classes or
+    regression."""
+
+    def penalties(n_classes):
+        plan = portfolio.plan_for("high_accuracy", 1500, 64, n_classes)
+        learners = plan.learners + plan.extra_learners + plan.stack_learners
+        return {learner.name: learner.params["lambda_l2"] for learner in learners
+                if learner.family == "lgbm" and "lambda_l2" in learner.params}
+
+    regression, binary, ten = penalties(0), penalties(2), penalties(10)
+    assert regression == binary and regression["lgbm_small"] == 10.0
+    assert set(ten) == set(regression)
+    assert all(ten[name] == pytest.approx(regression[name] / 10) for name in ten)
+
+
 def test_high_speeds_default_budget_grows_with_rows_times_classes():
     assert portfolio.default_budget("high_speed", 36_000, 14, 2) == portfolio.HIGH_SPEED_BUDGET
     assert portfolio.default_budget("high_speed", 150_000, 15, 0) == portfolio.HIGH_SPEED_BUDGET
