@@ -69,3 +69,16 @@ def test_high_speeds_default_budget_grows_with_rows_times_classes():
     assert letter == pytest.approx(portfolio.HIGH_SPEED_BUDGET * 16_000 * 26 / 200_000)
     huge = portfolio.default_budget("high_speed", 5_000_000, 10, 2)
     assert huge == portfolio.HIGH_SPEED_MAX_BUDGET
+
+
+def test_multiclass_catboost_costs_a_round_per_class():
+    """CatBoost's cells count each class for multiclass: on digits' shape it leaves balanced
+    for high_accuracy's extras, where the extra-trees LightGBM runs before it."""
+    digits = (1437, 64, 10)
+    assert _catboosts(portfolio.plan_for("balanced", *digits)) == []
+    accurate = portfolio.plan_for("high_accuracy", *digits)
+    assert _names(accurate.extra_learners)[:2] == ["lgbm_extra_trees", "catboost"]
+    assert _names(_catboosts(portfolio.plan_for("balanced", 1437, 64, 2))) == ["catboost"]
+    binary = portfolio.plan_for("high_accuracy", 1437, 64, 2)
+    assert _names(binary.extra_learners)[:3] == [
+        "catboost_deep", "catboost_shallow", "lgbm_extra_trees"]
