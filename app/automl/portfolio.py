@@ -21,6 +21,12 @@ MODES = ("high_speed", "balanced", "high_accuracy")
 MODE_ALIASES = {"auto": "balanced"}
 
 
+def trees_per_round(n_classes: int) -> int:
+    """LightGBM grows a tree per class each round for multiclass, one in all otherwise: what a
+    multiclass row costs, per round, against a binary or regression row."""
+    return n_classes if n_classes > 2 else 1
+
+
 @dataclass(frozen=True, kw_only=True)
 class ModePlan:
     """Candidates run in this order: `learners`, `n_trials` trials of the `search` space,
@@ -60,7 +66,7 @@ class ModePlan:
     def use_holdout(self, n_rows: int, n_classes: int = 0) -> bool:
         """Holdout instead of k-fold CV above `cv_max_rows` rows, counting a multiclass row
         once per class (LightGBM grows a tree per class each round, so that is its cost)."""
-        return n_rows * (n_classes if n_classes > 2 else 1) > self.cv_max_rows
+        return n_rows * trees_per_round(n_classes) > self.cv_max_rows
 
 
 def lgbm_defaults(n_rows: int, n_cols: int, n_classes: int) -> dict:
@@ -83,7 +89,7 @@ def _l2(penalty: float, n_classes: int) -> float:
     regression stalls a multiclass fit: on digits (10 classes) lgbm_small (10.0) ran
     1,000-3,000 rounds a fold, 3.5x as long, for a worse out-of-fold log loss (0.1039 against
     0.1013 scaled), lgbm_large 0.0826 against 0.0802 at 2.7x the time."""
-    return penalty / n_classes if n_classes > 2 else penalty
+    return penalty / trees_per_round(n_classes)
 
 
 def _rounds(n_classes: int, rounds: int) -> int:
@@ -109,7 +115,7 @@ def _catboost_fits(n_cols: int, n_classes: int) -> bool:
 
 
 def _catboost_in_balanced(n_rows: int, n_cols: int, n_classes: int) -> bool:
-    cells = n_rows * n_cols * (n_classes if n_classes > 2 else 1)
+    cells = n_rows * n_cols * trees_per_round(n_classes)
     return _catboost_fits(n_cols, n_classes) and cells <= BALANCED_CATBOOST_CELLS
 
 
@@ -201,30 +207,34 @@ def _extra_learners(n_rows: int, n_cols: int, n_classes: int) -> list[Learner]:
     digits the CatBoosts left it no time, and it was AutoGluon's best model there (0.043
     test log loss alone)."""
     base = lgbm_defaults(n_rows, n_cols, n_classes)
-    extra_trees, *others = _extra_lightgbms_and_linear(base, n_rows, n_classes)
+    extra_trees = _extra_trees_lgbm(base, n_classes)
     catboosts = _extra_catboosts(n_rows, n_cols, n_classes)
+    others = _deep_lgbm_and_strong_linear(base, n_rows, n_classes)
     if n_classes > 2:
         return [extra_trees, *catboosts, *others]
     return [*catboosts, extra_trees, *others]
 
 
-def _extra_lightgbms_and_linear(base: dict, n_rows: int, n_classes: int) -> list[Learner]:
+def _extra_trees_lgbm(base: dict, n_classes: int) -> Learner:
+    return LGBMLearner(
+        "lgbm_extra_trees",
+        params={
+            **base,
+            "extra_trees": True,
+            "learning_rate": 0.05,
+            "num_leaves": 63,
+            "feature_fraction": 0.6,
+            "bagging_fraction": 0.8,
+            "bagging_freq": 1,
+            "lambda_l2": _l2(1.0, n_classes),
+        },
+        max_rounds=_rounds(n_classes, 3000),
+        early_stopping=50,
+    )
+
+
+def _deep_lgbm_and_strong_linear(base: dict, n_rows: int, n_classes: int) -> list[Learner]:
     return [
-        LGBMLearner(
-            "lgbm_extra_trees",
-            params={
-                **base,
-                "extra_trees": True,
-                "learning_rate": 0.05,
-                "num_leaves": 63,
-                "feature_fraction": 0.6,
-                "bagging_fraction": 0.8,
-                "bagging_freq": 1,
-                "lambda_l2": _l2(1.0, n_classes),
-            },
-            max_rounds=_rounds(n_classes, 3000),
-            early_stopping=50,
-        ),
         LinearLearner("linear_strong", C=0.1, alpha=10.0, max_levels=256),
         LGBMLearner(
             "lgbm_deep",
@@ -280,7 +290,7 @@ HIGH_SPEED_MAX_BUDGET = 30.0
 
 def default_budget(mode: str, n_rows: int, n_cols: int, n_classes: int = 0) -> float | None:
     if mode == "high_speed":
-        work = n_rows * (n_classes if n_classes > 2 else 1)
+        work = n_rows * trees_per_round(n_classes)
         return float(np.clip(HIGH_SPEED_BUDGET * work / HIGH_SPEED_WORK, HIGH_SPEED_BUDGET,
                              HIGH_SPEED_MAX_BUDGET))
     if mode == "balanced":
@@ -319,7 +329,7 @@ HIGH_SPEED_LINEAR_CELLS = 2_000_000
 def _high_speed_learners(balanced: list[Learner], n_rows: int, n_cols: int,
                          n_classes: int) -> list[Learner]:
     """balanced's first LightGBM, and its linear model on data where that is cheap."""
-    cells = n_rows * n_cols * max(1, n_classes if n_classes > 2 else 1)
+    cells = n_rows * n_cols * trees_per_round(n_classes)
     return balanced[:2] if cells <= HIGH_SPEED_LINEAR_CELLS else balanced[:1]
 
 

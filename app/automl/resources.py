@@ -35,7 +35,7 @@ from .labels import MAX_CLASSES
 from .models import CatBoostLearner, ForestLearner, KNNLearner, LGBMLearner, LinearLearner
 from .models.forest import DEFAULT_PARAMS as FOREST_DEFAULTS
 from .models.lgbm import HISTOGRAM_POOL_BYTES
-from .portfolio import ModePlan, plan_for
+from .portfolio import ModePlan, plan_for, trees_per_round
 from .stacking import stack_input_count, stack_width
 
 # Interpreter, numpy/scipy/sklearn/LightGBM/CatBoost and the server's own modules, plus the
@@ -120,7 +120,7 @@ def _outputs(shape: DataShape) -> int:
 
 
 def _trees_per_round(shape: DataShape) -> int:
-    return shape.n_classes if shape.n_classes > 2 else 1
+    return trees_per_round(shape.n_classes)
 
 
 def _matrix_bytes(shape: DataShape, n_rows: int, extra_dense: int = 0, itemsize=None) -> int:

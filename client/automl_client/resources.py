@@ -76,8 +76,7 @@ def _explanation(replies: list[tuple[pd.DataFrame, JSON]], name: str) -> Explana
     """One Explanation of the rows of every (rows, reply) pair, in order."""
     first = replies[0][1]["explanations"]
     features = list(first["features"])
-    predictions = pd.concat([pd.Series(reply["predictions"], index=rows.index, name=name,
-                                       dtype=None if len(rows) else object)
+    predictions = pd.concat([pd.Series(reply["predictions"], index=rows.index, name=name)
                              for rows, reply in replies])
     if "classes" not in first:
         contributions = pd.concat([
@@ -428,9 +427,12 @@ class ModelBase(Generic[D]):
             body["explain"] = True
         return body
 
+    def _features(self, df: pd.DataFrame) -> pd.DataFrame:
+        """The rows to send: a label column is left out."""
+        return df.drop(columns=[self.label]) if self.label in df.columns else df
+
     def _explain(self, data: TableLike) -> Op[Explanation]:
-        df = read_table(data)
-        features = df.drop(columns=[self.label]) if self.label in df.columns else df
+        features = self._features(read_table(data))
         if len(features) == 0:
             raise ValueError("no rows to explain")
         session = self._client._session
@@ -464,7 +466,7 @@ class ModelBase(Generic[D]):
                    probabilities: bool) -> Op[tuple[list[Any], list[Any] | None]]:
         """The predictions (or probability rows, with the classes) for the rows of `df`, in
         as many requests as the size limit needs; a label column is left out."""
-        features = df.drop(columns=[self.label]) if self.label in df.columns else df
+        features = self._features(df)
         session = self._client._session
         results: list[Any] = []
         classes = None
