@@ -89,3 +89,16 @@ def test_separate_validation_set_is_used_for_the_metric():
     yv_flipped = ["no" if label == "yes" else "yes" for label in yv]
     result = train(X, y, task="classification", mode="high_speed", validation=(Xv, yv_flipped))
     assert result.validation_metric["accuracy"] < 0.3  # scored against the flipped labels
+
+
+@pytest.mark.parametrize(
+    ("task", "labels"),
+    [("regression", lambda n: [5.0] * n),  # constant: CatBoost refuses it
+     ("classification", lambda n: ["rare"] + ["a", "b"] * (n // 2))],  # a 1-row class
+)
+def test_balanced_trains_on_data_catboost_refuses(task, labels):
+    X, _ = make_data("regression", n=200, seed=5)
+    y = labels(200)[:200]
+    result = train(X, y, task=task, mode="balanced", time_budget=20)
+    assert len(result.model.predict(X)) == 200
+    assert "catboost" not in {entry["model"] for entry in result.leaderboard}

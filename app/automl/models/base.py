@@ -19,6 +19,13 @@ class BudgetExceeded(Exception):
     """Raised inside a fit when its deadline passes; the caller drops that candidate."""
 
 
+class NotApplicable(BudgetExceeded):
+    """The family cannot fit this data (e.g. kNN without numeric columns, a forest on a huge
+    sparse matrix, CatBoost on a fold whose target is constant). A BudgetExceeded, because
+    that is what the search (`run_candidates`) catches to drop a candidate and go on with the
+    next; the message says why."""
+
+
 @dataclass(frozen=True)
 class FitContext:
     """Facts about the training problem shared by all fits of one `train` call."""

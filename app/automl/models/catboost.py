@@ -15,9 +15,9 @@ from dataclasses import KW_ONLY, dataclass, field
 import numpy as np
 from automl_runtime.families import CatBoostScorer
 from automl_runtime.families import catboost_pool as _pool
-from catboost import CatBoost
+from catboost import CatBoost, CatBoostError
 
-from .base import BudgetExceeded, FitContext
+from .base import BudgetExceeded, FitContext, NotApplicable
 
 _LOSS = {"binary": "Logloss", "multiclass": "MultiClass", "regression": "RMSE"}
 
@@ -73,13 +73,19 @@ class CatBoostLearner:
         cats = ctx.categorical_indices  # `_pool` leaves them out of sparse input
         clock = _Clock(deadline, stop_at)
         use_valid = valid is not None and self.early_stopping is not None and rounds is None
-        model.fit(
-            _pool(X, y, cats, weight),
-            eval_set=_pool(valid[0], valid[1], cats, valid_weight) if use_valid else None,
-            early_stopping_rounds=self.early_stopping if use_valid else None,
-            use_best_model=use_valid,
-            callbacks=[clock] if deadline is not None or stop_at is not None else None,
-        )
+        try:
+            model.fit(
+                _pool(X, y, cats, weight),
+                eval_set=_pool(valid[0], valid[1], cats, valid_weight) if use_valid else None,
+                early_stopping_rounds=self.early_stopping if use_valid else None,
+                use_best_model=use_valid,
+                callbacks=[clock] if deadline is not None or stop_at is not None else None,
+            )
+        except CatBoostError as exc:
+            # CatBoost refuses data LightGBM fits: a constant target in a fold, a class of the
+            # validation rows missing from the training rows, weights that underflow. The
+            # candidate is dropped; the others (the fallback LightGBM first) stand.
+            raise NotApplicable(f"{self.name}: {exc}") from exc
         if clock.exceeded:
             raise BudgetExceeded
         # CatBoost stamps each model with a random id and the time: drop both so that the same

@@ -22,7 +22,7 @@ from sklearn.ensemble import (
     RandomForestRegressor,
 )
 
-from .base import BudgetExceeded, FitContext
+from .base import BudgetExceeded, FitContext, NotApplicable
 
 KINDS = {
     "extra_trees": (ExtraTreesClassifier, ExtraTreesRegressor),
@@ -35,12 +35,6 @@ DEFAULT_PARAMS = {"min_samples_leaf": 1, "max_leaf_nodes": 15_000}
 
 # Sparse input is densified for scikit-learn's missing-value support: at most this many cells.
 MAX_DENSE_CELLS = 50_000_000
-
-
-class NotApplicable(BudgetExceeded):
-    """The family cannot fit this data (e.g. kNN without numeric columns, a forest on a huge
-    sparse matrix). A BudgetExceeded, because that is what the search (`run_candidates`)
-    catches to drop a candidate and go on with the next; the message says why."""
 
 
 def dense_input(X, family: str) -> np.ndarray:

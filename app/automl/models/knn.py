@@ -17,8 +17,7 @@ import numpy as np
 import scipy.sparse as sp
 from automl_runtime.families import KNNScorer, npy_bytes
 
-from .base import BudgetExceeded, FitContext
-from .forest import NotApplicable
+from .base import BudgetExceeded, FitContext, NotApplicable
 
 # Stored training rows at most: brute force then costs at most 20,000 distances a row.
 MAX_STORED_ROWS = 20_000

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from app.automl.models import BudgetExceeded, CatBoostLearner, FitContext, load_component
+from app.automl.models.base import NotApplicable
 
 
 def _data(n, seed, n_classes=0):
@@ -76,3 +77,11 @@ def test_deadline_abandons_and_stop_at_keeps_trees():
     cut = learner.fit(ctx, X, y, stop_at=time.monotonic() + 0.5)
     assert 0 < cut.trained_rounds < 5000
     assert cut.predict(X).shape == (300, 2)
+
+
+def test_data_catboost_refuses_drops_the_candidate_with_the_reason():
+    """CatBoost refuses a constant target (LightGBM fits it): a NotApplicable, which the search
+    drops like a candidate out of time, naming the learner and CatBoost's reason."""
+    X, _ = _data(100, 3)
+    with pytest.raises(NotApplicable, match="^catboost: .*equal"):
+        CatBoostLearner("catboost").fit(_ctx("regression", 0), X, np.full(100, 5.0))
