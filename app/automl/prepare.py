@@ -101,6 +101,15 @@ def _row_weights(sample_weight, n_rows: int) -> np.ndarray | None:
     return w
 
 
+def _unit_mean(w: np.ndarray) -> np.ndarray:
+    """The weights scaled to a mean of 1 over the rows that weigh anything: only their ratios
+    mean something, but the learners read their scale too (LightGBM's minimum hessian in a
+    leaf, the linear models' penalty, CatBoost refuses weights that underflow), so weights
+    of 1/n or 1e-5 would otherwise give a worse model than the same weights at 1."""
+    w = w / w.max()  # first, so that the mean of weights near the float limit cannot overflow
+    return w / w[w > 0].mean()
+
+
 def _class_weights(y_enc: np.ndarray, n_classes: int) -> np.ndarray:
     """'balanced': n / (k * count of the row's class), as scikit-learn's."""
     counts = np.bincount(y_enc, minlength=n_classes).astype(np.float64)
@@ -148,6 +157,8 @@ def prepare(X: Features, y: Sequence, request: Request) -> Problem:
         w = balanced if w is None else w * balanced
     if w is not None and not w.sum() > 0:
         raise TrainingError("every sample weight is 0; at least one row must weigh more")
+    if w is not None:
+        w = _unit_mean(w)
     estimate = check_memory(X.numeric, len(X.categorical), len(labels.classes_), mode, limits)
     encoder = FeatureEncoder()
     M = encoder.fit_transform(X)

@@ -24,6 +24,8 @@ from app.automl.models.catboost import CatBoostLearner
 from app.automl.models.lgbm import LGBMLearner
 from app.automl.models.linear import LinearLearner
 
+from .helpers import make_data
+
 
 def chosen(preds, y, metric, n_classes=0, weight=None) -> int:
     """The candidate ensemble selection starts from (its best single model)."""
@@ -266,3 +268,15 @@ def test_bad_weights_and_options_are_refused_and_missing_weights_drop_rows():
     weight[:50] = np.nan  # rows without a weight are left out, like rows without a label
     result = train(X, y, task="classification", mode="high_speed", sample_weight=weight)
     assert result.diagnostics["n"] == 150
+
+
+def test_only_the_ratios_of_sample_weights_matter():
+    """Uniform weights of any size train the model no weights train (LightGBM's minimum
+    hessian per leaf and the linear penalty would otherwise read their scale: at 1e-5 the
+    LightGBM predicted the prior)."""
+    X, y = make_data("binary", n=300, seed=9)
+    plain = train(X, y, task="classification", mode="high_speed")
+    for scale in (1e-5, 1e-300, 1e300):
+        weighted = train(X, y, task="classification", mode="high_speed",
+                         sample_weight=np.full(300, scale))
+        np.testing.assert_allclose(weighted.model.predict_proba(X), plain.model.predict_proba(X))
