@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from sklearn.metrics import auc, confusion_matrix, roc_curve
+from sklearn.metrics import auc, roc_curve
 
 ROC_POINTS = 101
 ROC_MAX_CLASSES = 20  # one-vs-rest curves for at most this many classes
@@ -78,8 +78,11 @@ def classification(truth: np.ndarray, proba: np.ndarray, classes: Sequence, sour
         out["unknown_label_rows"] = int((~known).sum())
     omitted = {}
     if n_classes <= MATRIX_MAX_CLASSES:
-        matrix = confusion_matrix(truth[known], predicted[known], labels=np.arange(n_classes))
-        out["confusion_matrix"] = matrix.tolist()
+        # Counted directly: scikit-learn's confusion_matrix refuses no rows (a validation
+        # set whose every label is one the model does not know).
+        cells = truth[known] * n_classes + np.asarray(predicted, dtype=np.int64)[known]
+        matrix = np.bincount(cells, minlength=n_classes * n_classes)
+        out["confusion_matrix"] = matrix.reshape(n_classes, n_classes).tolist()
     else:
         omitted["confusion_matrix"] = f"{n_classes} classes (at most {MATRIX_MAX_CLASSES})"
     if n_classes == 2:

@@ -128,6 +128,13 @@ def test_classes_missing_from_the_truth_have_no_curve():
     assert "roc" not in one and "roc" in one["omitted"]
 
 
+def test_a_validation_set_of_labels_the_model_does_not_know_has_an_empty_matrix():
+    truth = np.array([2, 2, 2])  # codes past the classes: labels the model never saw
+    d = diagnostics.classification(truth, np.tile([0.7, 0.3], (3, 1)), ["a", "b"], "validation")
+    assert d["confusion_matrix"] == [[0, 0], [0, 0]]
+    assert d["unknown_label_rows"] == 3
+
+
 def test_curves_are_thinned_monotonically_keeping_the_ends():
     fpr = np.linspace(0, 1, 5000) ** 2
     tpr = np.sqrt(np.linspace(0, 1, 5000))
