@@ -36,6 +36,11 @@ class Features:
     numeric_names: list[str]
     categorical: dict[str, Sequence] = field(default_factory=dict)
 
+    def __post_init__(self):
+        # A model stores its column names as strings: a column named 5 is the column "5".
+        if any(not isinstance(name, str) for name in self.categorical):
+            self.categorical = {str(name): values for name, values in self.categorical.items()}
+
     @property
     def n_rows(self) -> int:
         if self.numeric is not None:
