@@ -91,9 +91,13 @@ def _row_weights(sample_weight, n_rows: int) -> np.ndarray | None:
     infinite weight is a TrainingError naming its row."""
     if sample_weight is None:
         return None
-    w = np.asarray(sample_weight, dtype=np.float64)
+    try:
+        w = np.asarray(sample_weight, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TrainingError(f"sample weights must be numbers: {exc}") from exc
     if w.shape != (n_rows,):
-        raise TrainingError(f"{len(w)} sample weights for {n_rows} rows")
+        found = f"{len(w)} sample weights" if w.ndim == 1 else f"sample weights of shape {w.shape}"
+        raise TrainingError(f"{found} for {n_rows} rows; give one number per row")
     bad = np.flatnonzero(np.isinf(w) | (w < 0))
     if len(bad):
         raise TrainingError(f"sample weight {w[bad[0]]!r} in row {bad[0] + 1} is not allowed; "

@@ -280,3 +280,15 @@ def test_only_the_ratios_of_sample_weights_matter():
         weighted = train(X, y, task="classification", mode="high_speed",
                          sample_weight=np.full(300, scale))
         np.testing.assert_allclose(weighted.model.predict_proba(X), plain.model.predict_proba(X))
+
+
+@pytest.mark.parametrize(
+    ("weights", "message"),
+    [(np.ones((300, 1)), r"shape \(300, 1\) for 300 rows; give one number per row"),
+     (["heavy"] * 300, "sample weights must be numbers"),
+     ([1.0] * 299, "299 sample weights for 300 rows")],
+)
+def test_malformed_sample_weights_are_refused_saying_what_is_wrong(weights, message):
+    X, y = make_data("binary", n=300, seed=9)
+    with pytest.raises(TrainingError, match=message):
+        train(X, y, task="classification", mode="high_speed", sample_weight=weights)
