@@ -65,6 +65,10 @@ def _string_label(value) -> str:
     return str(value)
 
 
+# Larger regression labels square past the float range: every error and gain is inf.
+MAX_REGRESSION_LABEL = 1e150
+
+
 class LabelCodec(Labels):
     """Learns the label space at fit time.
 
@@ -93,6 +97,13 @@ class LabelCodec(Labels):
                         f"label {value!r} is not numeric; use task_type classification"
                     )
                 numbers[i] = number
+            largest = float(numbers[np.abs(numbers).argmax()]) if len(numbers) else 0.0
+            if abs(largest) > MAX_REGRESSION_LABEL:
+                raise TrainingError(
+                    f"regression label {largest:.3g} is too large: beyond "
+                    f"{MAX_REGRESSION_LABEL:.0e} squared errors overflow 64-bit floats; divide "
+                    "the labels by a power of ten (and multiply the predictions back)"
+                )
             self.classes_: list = []
             self.numeric_ = True
             return numbers if codes is None else numbers[codes]

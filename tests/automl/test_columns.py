@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import accuracy_score, precision_recall_fscore_support, roc_auc_score
 
-from app.automl import Features, classification_metrics, train
+from app.automl import Features, TrainingError, classification_metrics, train
 from app.automl.columns import MIN_CELLS, factorize
 from app.automl.features import (
     ALL_CATEGORIES,
@@ -103,6 +103,13 @@ def test_label_errors_name_the_first_bad_value():
         LabelCodec("regression").fit_encode(_long([1.0, "b", "c"]))
     with pytest.raises(Exception, match="only one class"):
         LabelCodec("classification").fit_encode(_long(["a"]))
+
+
+def test_regression_labels_whose_squares_overflow_are_refused():
+    """At 1e300 every squared error was inf: an inf metric and NaN importances."""
+    with pytest.raises(TrainingError, match=r"regression label -3e\+300 is too large.*divide"):
+        LabelCodec("regression").fit_encode([1.0, -3e300, 2.0])
+    assert LabelCodec("regression").fit_encode([1e150, -1e150]).tolist() == [1e150, -1e150]
 
 
 def test_metrics_equal_scikit_learn():
