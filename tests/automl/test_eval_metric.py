@@ -286,7 +286,8 @@ def test_only_the_ratios_of_sample_weights_matter():
     ("weights", "message"),
     [(np.ones((300, 1)), r"shape \(300, 1\) for 300 rows; give one number per row"),
      (["heavy"] * 300, "sample weights must be numbers"),
-     ([1.0] * 299, "299 sample weights for 300 rows")],
+     ([1.0] * 299, "299 sample weights for 300 rows"),
+     ([1.0] + [0.0] * 299, "only one labelled row has a sample weight above 0")],
 )
 def test_malformed_sample_weights_are_refused_saying_what_is_wrong(weights, message):
     X, y = make_data("binary", n=300, seed=9)

@@ -102,3 +102,12 @@ def test_balanced_trains_on_data_catboost_refuses(task, labels):
     result = train(X, y, task=task, mode="balanced", time_budget=20)
     assert len(result.model.predict(X)) == 200
     assert "catboost" not in {entry["model"] for entry in result.leaderboard}
+
+
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_high_accuracy_trains_on_two_rows(task):
+    """Folds of one row: the configurations that cannot fit them are dropped."""
+    X, _ = make_data("regression", n=2, seed=6)
+    y = [0, 1] if task == "classification" else [0.0, 1.0]
+    result = train(X, y, task=task, mode="high_accuracy", time_budget=10)
+    assert len(result.model.predict(X)) == 2

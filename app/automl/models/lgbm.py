@@ -19,7 +19,7 @@ from automl_runtime.families import (  # noqa: F401  (re-exported)
     LGBMScorer,
 )
 
-from .base import BudgetExceeded, Evaluated, FitContext
+from .base import BudgetExceeded, Evaluated, FitContext, NotApplicable
 from .space import Dim
 
 _METRIC = {"binary": "binary_logloss", "multiclass": "multi_logloss", "regression": "l2"}
@@ -105,13 +105,18 @@ class LGBMLearner:
             callbacks.append(_deadline_callback(deadline, graceful=False))
         if stop_at is not None:
             callbacks.append(_deadline_callback(stop_at, graceful=True))
-        booster = lgb.train(
-            params,
-            train_set,
-            num_boost_round=rounds or self.max_rounds,
-            valid_sets=valid_sets,
-            callbacks=callbacks,
-        )
+        try:
+            booster = lgb.train(
+                params,
+                train_set,
+                num_boost_round=rounds or self.max_rounds,
+                valid_sets=valid_sets,
+                callbacks=callbacks,
+            )
+        except lgb.basic.LightGBMError as exc:
+            # A configuration this data cannot feed: bagging a fraction of a one-row fold
+            # leaves LightGBM no rows. The candidate is dropped; the others stand.
+            raise NotApplicable(f"{self.name}: {exc}") from exc
         best = booster.best_iteration if booster.best_iteration > 0 else None
         num_iteration = best or booster.current_iteration()
         return FittedLGBM(

@@ -18,7 +18,7 @@ from automl_runtime.families import column as _column
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression, Ridge
 
-from .base import FitContext
+from .base import FitContext, NotApplicable
 
 
 class _Preprocessor(LinearPreprocessor):
@@ -82,6 +82,8 @@ class LinearLearner:
         self, ctx: FitContext, X, y, valid=None, rounds=None, deadline=None, stop_at=None,
         weight=None, valid_weight=None,
     ) -> FittedLinear:
+        if weight is not None and not np.any(weight > 0):
+            raise NotApplicable(f"{self.name}: every training row of this fold weighs 0")
         prep = _Preprocessor.fit(X, ctx.categorical_indices, self.max_levels)
         Z = prep.transform(X)
         if ctx.task == "regression":

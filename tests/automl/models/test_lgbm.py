@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from app.automl.models import FitContext, LGBMLearner
+from app.automl.models import FitContext, LGBMLearner, LinearLearner
+from app.automl.models.base import NotApplicable
 from app.automl.models.lgbm import PREDICT_BLOCK_TREES
 
 
@@ -48,3 +49,20 @@ def test_blocked_prediction_stops_at_the_best_iteration():
     assert PREDICT_BLOCK_TREES < fitted.num_iteration < fitted.trained_rounds
     expected = fitted.booster.predict(X, num_iteration=fitted.num_iteration)
     np.testing.assert_allclose(fitted.predict(X), expected, rtol=1e-9, atol=1e-12)
+
+
+def test_a_configuration_the_fold_cannot_feed_is_not_applicable():
+    """Bagging 80 % of a one-row fold leaves LightGBM no rows: the candidate is dropped (a
+    NotApplicable naming it), not the training."""
+    ctx = FitContext("regression", 0, (), seed=0, threads=1)
+    learner = LGBMLearner("bagged", params={"bagging_fraction": 0.8, "bagging_freq": 1},
+                          max_rounds=5, early_stopping=None)
+    with pytest.raises(NotApplicable, match="^bagged: "):
+        learner.fit(ctx, np.array([[0.0, 1.0]]), np.array([1.0]))
+
+
+def test_a_fold_whose_rows_all_weigh_0_is_not_applicable_to_the_linear_model():
+    ctx = FitContext("regression", 0, (), seed=0, threads=1)
+    X, y = np.arange(8.0).reshape(4, 2), np.arange(4.0)
+    with pytest.raises(NotApplicable, match="weighs 0"):
+        LinearLearner("linear").fit(ctx, X, y, weight=np.zeros(4))
