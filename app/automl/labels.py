@@ -54,6 +54,16 @@ def as_number(value) -> float | None:
     return number if math.isfinite(number) else None
 
 
+def _not_a_regression_label(value) -> str:
+    try:
+        infinite = not math.isfinite(float(str(value).strip()))
+    except ValueError:
+        infinite = False
+    if infinite:
+        return f"label {value!r} is not a finite number; regression labels must be finite"
+    return f"label {value!r} is not numeric; use task_type classification"
+
+
 def _python_number(number: float) -> int | float:
     return int(number) if number.is_integer() else number
 
@@ -93,9 +103,7 @@ class LabelCodec(Labels):
             for i, value in enumerate(values):
                 number = as_number(value)
                 if number is None:
-                    raise TrainingError(
-                        f"label {value!r} is not numeric; use task_type classification"
-                    )
+                    raise TrainingError(_not_a_regression_label(value))
                 numbers[i] = number
             largest = float(numbers[np.abs(numbers).argmax()]) if len(numbers) else 0.0
             if abs(largest) > MAX_REGRESSION_LABEL:

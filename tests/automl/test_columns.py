@@ -101,6 +101,8 @@ def test_truth_codes_match_normalise(task):
 def test_label_errors_name_the_first_bad_value():
     with pytest.raises(Exception, match="label 'b' is not numeric"):
         LabelCodec("regression").fit_encode(_long([1.0, "b", "c"]))
+    with pytest.raises(TrainingError, match="label 'inf' is not a finite number"):
+        LabelCodec("regression").fit_encode(_long([1.0, "inf"]))
     with pytest.raises(Exception, match="only one class"):
         LabelCodec("classification").fit_encode(_long(["a"]))
 
