@@ -79,4 +79,6 @@ def test_list_jobs_newest_first_filtered_and_paged(client, project):
     assert "does not exist" in client.fails("list_jobs", 404, project_name="nope")
     assert "project_name" in client.fails("list_jobs", 404, collection_name="a")
     client.fails("list_jobs", 400, limit=0)
+    assert "offset" in client.fails("list_jobs", 400, offset=2**63)  # was a 500: overflow
+    assert client.ok("list_jobs", offset=2**53)["jobs"] == []
     client.fails("list_jobs", 400, kind="everything")
