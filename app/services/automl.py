@@ -97,6 +97,11 @@ def start_training(session: Session, user: User, body: TrainingRequest, *,
     validation_id = None
     if body.validation_dataset:
         validation = get_collection(session, user, body.project_name, body.validation_dataset)
+        if validation.id == collection.id:
+            raise BadRequest(
+                f"validation_dataset '{validation.name}' is the training dataset: a score on the "
+                "rows the model is trained on says nothing of new data; give a separate dataset "
+                "(the spec's word), or leave validation_dataset out for an out-of-fold score")
         if validation.vector_type != collection.vector_type or (
                 collection.vector_type == "dense" and validation.vector_dim != collection.vector_dim
                 and not (validation.feature_names and collection.feature_names)):

@@ -168,6 +168,10 @@ def test_regression_with_validation_dataset_and_unlabelled_rows(client, project)
         client.finished(client.ok("add_data_batch", project_name=project, collection_name=name,
                                   data=x.tolist(), attributes=attributes)["job_id"])
     where = {"project_name": project, "collection_name": "r_train"}
+    in_sample = client.fails("train_automl_model", 400, **where, model_name="reg",
+                             training_mode="high_speed", task_type="regression",
+                             label_attribute="price", validation_dataset="r_train")
+    assert "is the training dataset" in in_sample
     job = client.ok("train_automl_model", **where, model_name="reg", training_mode="high_speed",
                     task_type="regression", label_attribute="price",
                     validation_dataset="r_valid")["job_id"]
