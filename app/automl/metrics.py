@@ -67,6 +67,11 @@ def _mean_ratio(numerator: np.ndarray, denominator: np.ndarray) -> float:
 
 
 def _macro_auc(true_idx: np.ndarray, proba: np.ndarray, n_classes: int) -> float | None:
+    """Macro one-vs-rest ROC AUC over the rows whose label the model knows: a label outside
+    its classes has no probability column, and counted among the "rest" of a binary model's
+    AUC it became that model's other class."""
+    known = true_idx < n_classes
+    true_idx, proba = true_idx[known], proba[known]
     scores = []
     for k in range(n_classes):
         positives = true_idx == k

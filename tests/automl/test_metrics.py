@@ -25,7 +25,17 @@ def test_unseen_true_label_counts_as_wrong_and_auc_survives():
     proba = np.array([[0.9, 0.1], [0.2, 0.8], [0.5, 0.5]])
     m = classification_metrics(["a", "b", "zzz"], ["a", "b", "a"], proba, ["a", "b"])
     assert m["accuracy"] == pytest.approx(2 / 3)
-    assert m["auc"] is not None and np.isfinite(m["auc"])
+    assert m["auc"] == 1.0  # over the rows of known labels: a and b, perfectly ranked
+
+
+def test_auc_leaves_out_labels_the_model_does_not_know():
+    """A yes/no model scored on maybe/no truths: 'maybe' is not the positive class, so with
+    only 'no' among the known labels there is no AUC (it was 0.75, maybe as yes)."""
+    proba = np.array([[0.2, 0.8], [0.7, 0.3], [0.6, 0.4], [0.4, 0.6]])
+    m = classification_metrics(["maybe", "no", "no", "maybe"], ["yes", "no", "no", "yes"],
+                               proba, ["no", "yes"])
+    assert m["auc"] is None
+    assert m["accuracy"] == 0.5
 
 
 def test_auc_none_when_single_class():
