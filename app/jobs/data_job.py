@@ -3,6 +3,7 @@ the request) and apply it to its collection, all of it or nothing."""
 
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db.models import Collection, Job
@@ -118,11 +119,15 @@ def apply_data_job(session: Session, job: Job, collection: Collection,
 
 
 def discard_failed_upload(session: Session, job: Job) -> None:
-    """A first upload that created its collection and failed leaves no empty collection behind."""
+    """A first upload that created its collection and failed leaves no empty collection behind,
+    unless other jobs were sent to it meanwhile (a second upload right after the first): those
+    were accepted, and deleting the collection would delete them unseen."""
     if job.collection_id is None or job.action not in UPLOADS:
         return
     collection = session.get(Collection, job.collection_id)
+    others = select(Job.id).where(Job.collection_id == job.collection_id, Job.id != job.id)
     if (collection is not None and collection.next_chunk_seq == 0
-            and read_meta(session, job.id).get("created_collection")):
+            and read_meta(session, job.id).get("created_collection")
+            and session.scalar(others.limit(1)) is None):
         job.collection_id = None
         session.delete(collection)
