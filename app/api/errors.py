@@ -7,7 +7,8 @@ from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 from starlette.exceptions import HTTPException
 
 from app.api.envelope import failure
@@ -47,7 +48,19 @@ def _unauthenticated(request: Request, body: object) -> Unauthorized | None:
     return None
 
 
+# Requests that race each other (two deletes of one model, a training sent while its dataset is
+# deleted): the loser's transaction is rolled back, and it is answered as if it had come after
+# the winner, not with a 500.
+DELETED_MEANWHILE = ("it was deleted by another request while this one ran; nothing was "
+                     "changed")
+CONFLICTED = ("this request conflicted with another one that changed the same objects at the "
+              "same time (such as a delete); nothing was changed: check their state and retry")
+
+
 def _database_failure(err: DBAPIError) -> JSONResponse:
+    if isinstance(err, IntegrityError):
+        log.warning("concurrent requests conflicted: %s", err.orig)
+        return failure(409, CONFLICTED)
     if err.connection_invalidated or "connect" in str(err.orig).lower():
         log.warning("database unavailable: %s", err.orig)
         return failure(503, "the database is unavailable right now; nothing was changed, "
@@ -84,6 +97,12 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(DBAPIError)
     async def database_error(_request: Request, err: DBAPIError):
         return _database_failure(err)
+
+    @app.exception_handler(ObjectDeletedError)
+    @app.exception_handler(StaleDataError)
+    async def deleted_meanwhile(_request: Request, err: Exception):
+        log.warning("request raced a deletion: %s", err)
+        return failure(404, DELETED_MEANWHILE)
 
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, err: Exception):

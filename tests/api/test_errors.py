@@ -1,8 +1,14 @@
 """The error envelope, authentication and request limits."""
 
+import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import inspect
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 
+from app.db.models import Project
 from app.main import create_app
+from app.services import projects
 from tests.conftest import Client, make_settings
 
 
@@ -166,3 +172,22 @@ def test_a_wrong_method_is_405_with_allow(client):
     assert response.json()["success"] is False
     response = client.http.get("/api/no_such_thing")
     assert response.status_code == 404 and response.json()["success"] is False
+
+
+@pytest.mark.parametrize(("error", "status", "words"), [
+    (ObjectDeletedError(inspect(Project(name="raced"))), 404, "deleted by another"),
+    (StaleDataError("DELETE statement expected 1 row; 0 were matched"), 404, "deleted by another"),
+    (IntegrityError("INSERT INTO jobs", {}, Exception("FOREIGN KEY constraint failed")), 409,
+     "conflicted with another"),
+])
+def test_a_request_that_loses_a_race_is_answered_as_if_it_came_after(
+        client, monkeypatch, error, status, words):
+    """Four deletes of one model at once gave one 200 and three 500s (ObjectDeletedError); a
+    training sent while its dataset was deleted, a 500 (IntegrityError)."""
+    client.ok("create_project", project_name="raced")
+
+    def lose_the_race(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(projects, "delete_project", lose_the_race)
+    assert words in client.fails("delete_project", status, project_name="raced")
