@@ -187,6 +187,9 @@ def predict(session: Session, user: User, body: PredictionRequest, *,
     """`explain`: add each row's feature contributions to the raw score
     (app/automl/explain.py); refused for stacked ensembles (409) and past its row cap (400)."""
     model = get_model(session, user, body.project_name, body.collection_name, body.model_name)
+    if body.file_data == "":
+        raise BadRequest("file_data is empty: give the rows to predict, base64-encoded, or "
+                         "prediction_dataset")
     if body.prediction_dataset:
         source = get_collection(session, user, body.project_name, body.prediction_dataset)
         table = read_collection(session, source)

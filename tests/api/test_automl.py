@@ -121,6 +121,8 @@ def test_model_errors(client, trained, project):
     assert "Model does not exist" in client.fails("automl_predict", 404, **where,
                                                   model_name="zz", prediction_dataset="pred")
     client.fails("automl_predict", 400, **where, model_name="m1")
+    assert "file_data is empty" in client.fails("automl_predict", 400, **where, model_name="m1",
+                                                file_data="", file_format="csv")
     client.fails("automl_predict", 404, **where, model_name="m1", prediction_dataset="nope")
     client.fails("automl_predict", 400, **where, model_name="m1", file_data="@@",
                  file_format="csv")
