@@ -134,11 +134,12 @@ def _numeric_column(table: Columns, name: str) -> np.ndarray:
     return out
 
 
-def prediction_features(table: Columns, layout: dict, categorical: list[str], label: str):
+def prediction_features(table: Columns, layout: dict, categorical: list[str], label: str,
+                        source: str = "the prediction data"):
     """Features in the model's column order and the true labels (None where absent).
 
     Named data is matched by name (extra columns such as ids are ignored); unnamed data must
-    have exactly the model's numeric width."""
+    have exactly the model's numeric width. `source` names the rows in errors."""
     names = layout["numeric_names"]
     width = layout_width(layout)
     if layout["named"] and table.feature_names:
@@ -146,7 +147,7 @@ def prediction_features(table: Columns, layout: dict, categorical: list[str], la
         lacking = [n for n in names if n not in index and n not in table.attributes]
         if lacking:
             raise BadRequest(
-                f"the prediction data lacks the model's feature columns {lacking[:10]}")
+                f"{source} lacks the model's feature columns {lacking[:10]}")
         if all(n in index for n in names):
             numeric = _take_columns(table.vectors, [index[n] for n in names])
         else:
@@ -160,8 +161,8 @@ def prediction_features(table: Columns, layout: dict, categorical: list[str], la
             table = Columns(None, widened, table.attributes)
             keep = range(width)
         if len(keep) != width:
-            raise BadRequest(f"the prediction data has {len(keep)} numeric values per row but the "
-                             f"model was trained on {width}")
+            raise BadRequest(f"{source} has {len(keep)} numeric values per row but the model "
+                             f"was trained on {width}")
         numeric = _take_columns(table.vectors, keep)
     if sp.issparse(numeric) and not sp.issparse(table.vectors):
         numeric = numeric.toarray()
@@ -169,7 +170,7 @@ def prediction_features(table: Columns, layout: dict, categorical: list[str], la
     for c in categorical:
         values = table.column(c)
         if values is None:
-            raise BadRequest(f"the prediction data lacks the categorical attribute '{c}'")
+            raise BadRequest(f"{source} lacks the categorical attribute '{c}'")
         cats[c] = values
     truth = table.column(label)
     if truth is not None:

@@ -100,7 +100,8 @@ def run_training_job(db: Database, job: Job, attempt: int, *, threads: int = 1) 
         validation = None
         if meta.get("validation_collection_id"):
             valid_table = _table(session, meta["validation_collection_id"])
-            valid_x, valid_y = prediction_features(valid_table, layout, categorical, label)
+            valid_x, valid_y = prediction_features(valid_table, layout, categorical, label,
+                                                   source="validation_dataset")
             if valid_y is None or all(v is None for v in valid_y):
                 raise BadRequest(f"validation_dataset has no values for label '{label}'")
             keep = np.flatnonzero([v is not None for v in valid_y])

@@ -246,7 +246,8 @@ def permutation_importance(session: Session, user: User, body: ModelRef,
         raise BadRequest(f"validation dataset '{source.name}' has no data")
     fitted = model_cache.get(session, model)
     features, truth = prediction_features(
-        table, model.feature_layout, model.categorical_features, model.label_attribute)
+        table, model.feature_layout, model.categorical_features, model.label_attribute,
+        source=f"validation dataset '{source.name}'")
     if truth is None:
         raise BadRequest(f"validation dataset '{source.name}' has no label attribute "
                          f"'{model.label_attribute}'")

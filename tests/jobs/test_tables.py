@@ -26,6 +26,16 @@ def test_text_in_a_numeric_feature_stored_as_attribute_names_column_and_row():
     assert features.numeric[0, 1] == 31 and np.isnan(features.numeric[1, 1])
 
 
+def test_errors_name_the_rows_they_are_about():
+    """A validation dataset without a feature column was called 'the prediction data'."""
+    layout = {"numeric_names": ["height", "age"], "named": True, "n_numeric": 2}
+    table = Columns(None, np.array([[1.0], [2.0]], dtype=np.float32), {}, ["height"])
+    with pytest.raises(BadRequest, match=r"^the prediction data lacks .*\['age'\]"):
+        prediction_features(table, layout, [], "label")
+    with pytest.raises(BadRequest, match=r"^validation_dataset lacks the model's feature"):
+        prediction_features(table, layout, [], "label", source="validation_dataset")
+
+
 def test_unnamed_wide_sparse_columns_get_no_names():
     """A sparse dataset 2**24 wide costs nothing per declared column: no names, no index list."""
     width = 1 << 24
