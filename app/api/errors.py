@@ -19,8 +19,19 @@ from app.services.accounts import find_user
 log = logging.getLogger(__name__)
 
 
+# Where a field accepts several types (id_column: a name or a number), pydantic tags each
+# type's error with it ('str', 'function-before[_integral(), constrained-int]'): not a field.
+_TYPE_TAGS = {"str", "int", "float", "bool", "list", "dict", "none"}
+
+
+def _where(error: dict) -> str:
+    return ".".join(str(p) for p in error.get("loc", ())
+                    if p != "body" and not (isinstance(p, str) and (
+                        p in _TYPE_TAGS or "[" in p or p.startswith("constrained-"))))
+
+
 def _describe(error: dict) -> str:
-    where = ".".join(str(p) for p in error.get("loc", ()) if p != "body")
+    where = _where(error)
     kind = error.get("type", "")
     if kind == "json_invalid":
         return "the request body is not valid JSON"
@@ -29,6 +40,20 @@ def _describe(error: dict) -> str:
     if kind in ("model_attributes_type", "dict_type") and not where:
         return f"the request body must be a JSON object; {FIELDS}"
     return f"field '{where}': {error.get('msg', 'invalid value')}"
+
+
+def _describe_all(errors: list[dict]) -> str:
+    """One clause per field: a field of several types gets its types' errors joined by 'or'."""
+    by_field: dict[str, list[str]] = {}
+    for error in errors:
+        by_field.setdefault(_where(error), []).append(_describe(error))
+    clauses = []
+    for where, described in list(by_field.items())[:5]:
+        prefix = f"field '{where}': "
+        if len(described) > 1 and all(d.startswith(prefix) for d in described):
+            described = [prefix + ", or ".join(d[len(prefix):] for d in described)]
+        clauses.extend(described)
+    return "; ".join(clauses)
 
 
 def _unauthenticated(request: Request, body: object) -> Unauthorized | None:
@@ -82,7 +107,7 @@ def install(app: FastAPI) -> None:
             return _database_failure(db_error)
         if unauthenticated is not None:
             return failure(unauthenticated.status_code, unauthenticated.message)
-        return failure(400, "; ".join(_describe(e) for e in err.errors()[:5]))
+        return failure(400, _describe_all(err.errors()))
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, err: HTTPException):

@@ -191,3 +191,12 @@ def test_a_request_that_loses_a_race_is_answered_as_if_it_came_after(
 
     monkeypatch.setattr(projects, "delete_project", lose_the_race)
     assert words in client.fails("delete_project", status, project_name="raced")
+
+
+def test_a_field_of_several_types_is_described_once_without_validator_names(client, project):
+    """id_column is a column name or a number: -1 quoted pydantic's internals ('id_column.
+    function-before[_integral(), constrained-int]')."""
+    message = client.fails("upload", 400, project_name=project, collection_name="c",
+                           file_data="YSxi", file_format="csv", id_column=-1)
+    assert message == ("field 'id_column': Input should be a valid string, or Input should be "
+                       "greater than or equal to 0")
