@@ -187,6 +187,11 @@ def attach_label(session: Session, user: User, body: LabelUpload, *,
                  limits: IngestLimits) -> Job:
     name = check_attribute_name("attribute_name", body.attribute_name)
     collection = get_collection(session, user, body.project_name, body.collection_name)
+    if name in (collection.feature_names or []):
+        raise BadRequest(
+            f"attribute_name '{name}' is a feature column of collection '{collection.name}'; a "
+            "label of that name would be read from the feature at prediction time: choose "
+            "another name")
     options = parse_options(body, file_format=body.file_format or "csv", limits=limits)
     options.require_vectors = False
     file = run_ingest(read_file_data, body.file_data, body.compression_type,

@@ -99,3 +99,7 @@ def test_upload_automl_x_and_attach_label(client, project):
                     file_format="csv", has_field_names=True, attribute_name="t2")["job_id"]
     status = client.wait(bad)
     assert status["status"] == "failed" and "3 vectors" in status["error"]
+    # a label named as a feature would be read from that feature at prediction time
+    message = client.fails("attach_automl_label", 400, **where, file_data=b64(labels, False),
+                           file_format="csv", has_field_names=True, attribute_name="score")
+    assert "'score' is a feature column" in message
