@@ -68,10 +68,29 @@ def _python_number(number: float) -> int | float:
     return int(number) if number.is_integer() else number
 
 
+# Integers from here on are not all floats: 2**53 + 1 read as a float is 2**53.
+EXACT_FLOAT_INTEGERS = 2**53
+
+
+def _number_label(value, number: float) -> int | float:
+    """The class a numeric label stands for: an int when integral, a float otherwise. An
+    integer a float cannot hold (|n| > 2**53, up to 64 bits) is read exactly from `value`, so
+    that codes such as 9007199254740993 and 9007199254740992 stay two classes."""
+    if number.is_integer() and abs(number) >= EXACT_FLOAT_INTEGERS:
+        exact = None
+        if isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_):
+            exact = int(value)
+        elif isinstance(value, str) and value.strip().lstrip("+-").isdigit():
+            exact = int(value.strip())
+        if exact is not None and abs(exact) < 2**63:
+            return exact
+    return _python_number(number)
+
+
 def _string_label(value) -> str:
     number = as_number(value) if not isinstance(value, str) else None
     if number is not None:
-        return str(_python_number(number))
+        return str(_number_label(value, number))
     return str(value)
 
 
@@ -118,7 +137,7 @@ class LabelCodec(Labels):
         numbers = [as_number(v) for v in values]
         self.numeric_ = all(n is not None for n in numbers)
         if self.numeric_:
-            labels = [_python_number(n) for n in numbers]
+            labels = [_number_label(v, n) for v, n in zip(values, numbers, strict=True)]
         else:
             labels = [_string_label(v) for v in values]
         self.classes_ = sorted(set(labels))
@@ -166,7 +185,7 @@ class LabelCodec(Labels):
             return as_number(value)
         if self.numeric_:
             number = as_number(value)
-            return _python_number(number) if number is not None else _string_label(value)
+            return _number_label(value, number) if number is not None else _string_label(value)
         return _string_label(value)
 
     def to_manifest(self) -> dict:
