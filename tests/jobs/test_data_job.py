@@ -2,25 +2,18 @@
 
 import pytest
 
-from app.db.migrate import ensure_schema
-from app.db.models import Collection, Job, Project, User, utcnow
-from app.db.session import Database
+from app.db.models import Collection, Job, Project, utcnow
 from app.jobs.data_job import discard_failed_upload
 from app.jobs.inputs import store_inputs
 
 
-@pytest.fixture
-def db(tmp_path):
-    database = Database(f"sqlite:///{tmp_path / 'jobs.db'}")
-    ensure_schema(database, auto_upgrade=True)
-    with database.session() as session:
-        session.add(User(id=1, name="someone"))
-        session.flush()
+@pytest.fixture(autouse=True)
+def collection(db):
+    """Collection 1, "c", of project 1 of the job database's user."""
+    with db.session() as session:
         session.add(Project(id=1, user_id=1, name="p"))
         session.flush()
         session.add(Collection(id=1, project_id=1, name="c", vector_type="dense"))
-    yield database
-    database.dispose()
 
 
 def _upload(session, job_id: str, created: bool) -> Job:

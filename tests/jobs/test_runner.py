@@ -5,11 +5,9 @@ import time
 from functools import partial
 
 import numpy as np
-import pytest
 from fastapi.testclient import TestClient
 
-from app.db.migrate import ensure_schema
-from app.db.models import Job, User, utcnow
+from app.db.models import Job, utcnow
 from app.db.session import Database
 from app.jobs.runner import LocalRunner, death_reason
 from tests.conftest import ALICE, BOB, Client, make_settings
@@ -17,16 +15,6 @@ from tests.conftest import ALICE, BOB, Client, make_settings
 from .targets import real_unless_doomed, scripted
 
 WAIT = 300  # seconds; a bound for a hung runner, not a synchronisation
-
-
-@pytest.fixture
-def db(tmp_path):
-    database = Database(f"sqlite:///{tmp_path / 'jobs.db'}")
-    ensure_schema(database, auto_upgrade=True)
-    with database.session() as session:
-        session.add(User(id=1, name="someone"))
-    yield database
-    database.dispose()
 
 
 def _job(db: Database, job_id: str, action: str) -> str:
