@@ -358,7 +358,7 @@ class ListJobsRequest(Body):
         None, description="Only the jobs in this state")
     limit: Annotated[int, Field(ge=1, le=MAX_JOBS_PER_PAGE), BeforeValidator(_integral)] = Field(
         100, description=f"At most this many jobs (1-{MAX_JOBS_PER_PAGE})")
-    # Bounded: past 2**63 the database's integer overflows (a 500 before).
+    # Bounded (past 2**63 the database's integer overflowed: a 500).
     offset: Annotated[int, Field(ge=0, le=2**53), BeforeValidator(_integral)] = Field(
         0, description="Skip this many of the newest jobs first (for the next page)")
 

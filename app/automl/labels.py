@@ -38,28 +38,29 @@ def missing_mask(values: Sequence) -> np.ndarray:
     return np.append(per_unique, True)[codes]
 
 
-def as_number(value) -> float | None:
-    """The finite float a label stands for ("1", 1, 1.0 -> 1.0), or None if not a number."""
+def _parse_number(value) -> float | None:
+    """The float a label reads as ("1", 1, 1.0 -> 1.0; "inf" -> inf), or None if none."""
     if isinstance(value, bool | np.bool_):
         return None
     if isinstance(value, int | np.integer | float | np.floating):
-        number = float(value)
-    elif isinstance(value, str):
+        return float(value)
+    if isinstance(value, str):
         try:
-            number = float(value.strip())
+            return float(value.strip())
         except ValueError:
             return None
-    else:
-        return None
-    return number if math.isfinite(number) else None
+    return None
+
+
+def as_number(value) -> float | None:
+    """The finite float a label stands for ("1", 1, 1.0 -> 1.0), or None if not a number."""
+    number = _parse_number(value)
+    return number if number is not None and math.isfinite(number) else None
 
 
 def _not_a_regression_label(value) -> str:
-    try:
-        infinite = not math.isfinite(float(str(value).strip()))
-    except ValueError:
-        infinite = False
-    if infinite:
+    """Why `value`, which `as_number` refused, is no regression label."""
+    if _parse_number(value) is not None:  # a number, but inf or NaN
         return f"label {value!r} is not a finite number; regression labels must be finite"
     return f"label {value!r} is not numeric; use task_type classification"
 

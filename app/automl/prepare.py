@@ -159,12 +159,13 @@ def prepare(X: Features, y: Sequence, request: Request) -> Problem:
     if request.class_weight == "balanced":
         balanced = _class_weights(y_enc, len(labels.classes_))
         w = balanced if w is None else w * balanced
-    if w is not None and not w.sum() > 0:
-        raise TrainingError("every sample weight is 0; at least one row must weigh more")
-    if w is not None and np.count_nonzero(w > 0) < 2:
-        raise TrainingError("only one labelled row has a sample weight above 0; at least 2 "
-                            "rows must weigh more than 0 to learn from")
     if w is not None:
+        weighing = np.count_nonzero(w > 0)
+        if weighing == 0:
+            raise TrainingError("every sample weight is 0; at least one row must weigh more")
+        if weighing == 1:
+            raise TrainingError("only one labelled row has a sample weight above 0; at least 2 "
+                                "rows must weigh more than 0 to learn from")
         w = _unit_mean(w)
     estimate = check_memory(X.numeric, len(X.categorical), len(labels.classes_), mode, limits)
     encoder = FeatureEncoder()

@@ -83,8 +83,8 @@ class CatBoostLearner:
             )
         except CatBoostError as exc:
             # CatBoost refuses data LightGBM fits: a constant target in a fold, a class of the
-            # validation rows missing from the training rows, weights that underflow. The
-            # candidate is dropped; the others (the fallback LightGBM first) stand.
+            # validation rows missing from the training rows, a fold whose rows all weigh 0.
+            # The candidate is dropped; the others (the fallback LightGBM first) stand.
             raise NotApplicable(f"{self.name}: {exc}") from exc
         if clock.exceeded:
             raise BudgetExceeded
